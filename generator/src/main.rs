@@ -1,1 +1,158 @@
-fn main() {}
+//! `touchline`: the command line of the site generator.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use generator::Builder;
+use generator::watch::{self, Outcome};
+
+/// Exit status when the site has problems (bad input): every one is printed.
+const EXIT_SITE_ERRORS: u8 = 1;
+/// Exit status when watching the file system fails.
+const EXIT_WATCH_FAILED: u8 = 3;
+
+/// Builds Touchline sites: Markdown and TOML data through minijinja themes into static files.
+///
+/// Exit status: 0 success; 1 the site has problems (each printed as `error: FILE:LINE: why`,
+/// nothing written); 2 bad command line; 3 watching failed.
+#[derive(Debug, Parser)]
+#[command(name = "touchline", version, propagate_version = true)]
+struct Cli {
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print what happens in more detail (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build the site into the output folder, replacing it atomically.
+    Generate(BuildArgs),
+    /// Read, render and check everything, writing nothing; non-zero exit on any problem.
+    Check(RootArg),
+    /// Build, then rebuild whenever content, data, templates, assets or config change.
+    Watch(BuildArgs),
+}
+
+#[derive(Debug, Args)]
+struct RootArg {
+    /// The site's folder (with site.toml, content/ and themes/).
+    #[arg(long, default_value = ".", env = "TOUCHLINE_ROOT")]
+    root: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct BuildArgs {
+    #[command(flatten)]
+    root: RootArg,
+    /// The output folder nginx serves.
+    #[arg(long, default_value = "dist", env = "TOUCHLINE_OUT")]
+    out: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| level.into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let quiet = cli.quiet;
+    match cli.command {
+        Command::Generate(args) => {
+            let mut builder = Builder::new(&args.root.root);
+            let progress = progress_bar(quiet);
+            let result = builder.build(&args.out, &progress);
+            progress.finish_and_clear();
+            match result {
+                Ok(summary) => {
+                    if !quiet {
+                        eprintln!(
+                            "touchline: built {} into {}: {summary}",
+                            args.root.root.display(),
+                            args.out.display()
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => fail(&errors),
+            }
+        }
+        Command::Check(args) => {
+            let mut builder = Builder::new(&args.root);
+            match builder.check(&progress_bar(quiet)) {
+                Ok(site) => {
+                    if !quiet {
+                        eprintln!(
+                            "touchline: {} is fine: {} pages, {} files",
+                            args.root.display(),
+                            site.pages.len(),
+                            site.files.len()
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => fail(&errors),
+            }
+        }
+        Command::Watch(args) => {
+            let mut builder = Builder::new(&args.root.root);
+            eprintln!(
+                "touchline: watching {} (Ctrl-C to stop)",
+                args.root.root.display()
+            );
+            let result = watch::run(&mut builder, &args.out, |outcome| match outcome {
+                Outcome::Built(summary) => eprintln!("touchline: rebuilt: {summary}"),
+                Outcome::Failed(errors) => {
+                    eprintln!("{errors}");
+                    eprintln!(
+                        "touchline: build failed; {} still holds the last good site",
+                        args.out.display()
+                    );
+                }
+            });
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: watching failed: {e:#}");
+                    ExitCode::from(EXIT_WATCH_FAILED)
+                }
+            }
+        }
+    }
+}
+
+fn fail(errors: &generator::BuildErrors) -> ExitCode {
+    eprintln!("{errors}");
+    eprintln!(
+        "touchline: {} problem(s); nothing was written",
+        errors.0.len()
+    );
+    ExitCode::from(EXIT_SITE_ERRORS)
+}
+
+/// A progress bar on a terminal for long builds; hidden when quiet or piped.
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template("rendering {bar:30} {pos}/{len} pages") {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,218 @@
+//! Front matter: the TOML (`+++`) or YAML (`---`) block at the top of a Markdown page.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
+
+use crate::config::toml_error;
+use crate::error::BuildError;
+
+/// A page's metadata. Unknown keys are errors; free-form values belong in `extra`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    /// The page's title (required).
+    pub title: String,
+    /// Meta description; the site's when empty.
+    #[serde(default)]
+    pub description: String,
+    /// Template name; `page.html` (or `index.html` for the root) when absent.
+    pub template: Option<String>,
+    /// Orders `pages` (lower first).
+    #[serde(default)]
+    pub weight: i64,
+    /// A draft is read and checked but not published.
+    #[serde(default)]
+    pub draft: bool,
+    /// Publication date.
+    pub date: Option<Date>,
+    /// Route override, e.g. `/404.html`.
+    pub path: Option<String>,
+    /// Free-form values for templates.
+    #[serde(default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A calendar date `YYYY-MM-DD`, from a TOML date literal or a YAML/TOML string.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Date(String);
+
+impl Date {
+    fn parse(s: &str) -> Result<Date, String> {
+        let b = s.as_bytes();
+        let shape_ok = b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        let month = s.get(5..7).and_then(|m| m.parse::<u8>().ok());
+        let day = s.get(8..10).and_then(|d| d.parse::<u8>().ok());
+        match (shape_ok, month, day) {
+            (true, Some(1..=12), Some(1..=31)) => Ok(Date(s.to_owned())),
+            _ => Err(format!("invalid date `{s}`: expected YYYY-MM-DD")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        struct DateVisitor;
+        impl<'de> Visitor<'de> for DateVisitor {
+            type Value = Date;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date YYYY-MM-DD")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Date, E> {
+                Date::parse(s).map_err(E::custom)
+            }
+            // The `toml` crate hands a date literal over as a one-entry map.
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Date, M::Error> {
+                let (_, value): (String, String) = map
+                    .next_entry()?
+                    .ok_or_else(|| de::Error::custom("empty date"))?;
+                Date::parse(&value).map_err(de::Error::custom)
+            }
+        }
+        deserializer.deserialize_any(DateVisitor)
+    }
+}
+
+/// A page's source split into its front matter and Markdown body.
+#[derive(Debug, Clone)]
+pub struct Split<'a> {
+    /// The parsed metadata.
+    pub front_matter: FrontMatter,
+    /// The Markdown after the closing delimiter.
+    pub body: &'a str,
+}
+
+/// Splits and parses a page's front matter; errors name the file and the line in it.
+pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, BuildError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (delimiter, yaml) = if text.starts_with("+++") {
+        ("+++", false)
+    } else if text.starts_with("---") {
+        ("---", true)
+    } else {
+        return Err(BuildError::invalid(
+            path,
+            1,
+            "missing front matter: a page starts with `+++` (TOML) or `---` (YAML)",
+        ));
+    };
+    let first_newline = text.find('\n').unwrap_or(text.len());
+    if text[..first_newline].trim_end() != delimiter {
+        return Err(BuildError::invalid(
+            path,
+            1,
+            format!("the opening `{delimiter}` must be alone on its line"),
+        ));
+    }
+    let meta_start = (first_newline + 1).min(text.len());
+    let mut offset = meta_start;
+    let mut close = None;
+    for line in text[meta_start..].split_inclusive('\n') {
+        if line.trim_end() == delimiter {
+            close = Some((offset, offset + line.len()));
+            break;
+        }
+        offset += line.len();
+    }
+    let Some((meta_end, body_start)) = close else {
+        return Err(BuildError::invalid(
+            path,
+            1,
+            format!("front matter opened with `{delimiter}` is never closed"),
+        ));
+    };
+    let meta = &text[meta_start..meta_end];
+    // Errors are reported in the file's lines: the metadata starts on line 2.
+    let front_matter = if yaml {
+        serde_norway::from_str::<FrontMatter>(meta).map_err(|e| {
+            let line = e.location().map_or(1, |l| l.line()) + 1;
+            BuildError::invalid(path, line, e.to_string())
+        })?
+    } else {
+        toml::from_str::<FrontMatter>(meta).map_err(|e| {
+            let BuildError::Invalid { line, message, .. } = toml_error(path, meta, &e) else {
+                unreachable!("toml_error always returns Invalid")
+            };
+            BuildError::invalid(path, line + 1, message)
+        })?
+    };
+    Ok(Split {
+        front_matter,
+        body: &text[body_start..],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Split<'_>, BuildError> {
+        split(Path::new("page.md"), text)
+    }
+
+    #[test]
+    fn toml_front_matter_is_parsed_and_the_body_follows() -> Result<(), BuildError> {
+        let s = parse("+++\ntitle = \"Hi\"\nweight = 3\ndate = 2024-05-19\n+++\n# Body\n")?;
+        assert_eq!(s.front_matter.title, "Hi");
+        assert_eq!(s.front_matter.weight, 3);
+        assert_eq!(s.front_matter.date, Some(Date("2024-05-19".into())));
+        assert_eq!(s.body, "# Body\n");
+        Ok(())
+    }
+
+    #[test]
+    fn yaml_front_matter_is_accepted() -> Result<(), BuildError> {
+        let s = parse("---\ntitle: Hi\ndate: \"2024-05-19\"\nextra:\n  a: 1\n---\nbody")?;
+        assert_eq!(s.front_matter.title, "Hi");
+        assert_eq!(s.front_matter.extra.get("a"), Some(&serde_json::json!(1)));
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_key_names_the_file_line() {
+        let err = parse("+++\ntitle = \"Hi\"\ntempalte = \"x.html\"\n+++\n").expect_err("typo");
+        assert!(
+            err.to_string()
+                .starts_with("page.md:3: unknown field `tempalte`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_an_error() {
+        let err = parse("+++\ntitle = \"Hi\"\n").expect_err("unclosed");
+        assert_eq!(
+            err.to_string(),
+            "page.md:1: front matter opened with `+++` is never closed"
+        );
+    }
+
+    #[test]
+    fn missing_title_is_an_error() {
+        let err = parse("+++\nweight = 1\n+++\n").expect_err("no title");
+        assert!(err.to_string().contains("missing field `title`"), "{err}");
+    }
+
+    #[test]
+    fn impossible_date_is_an_error() {
+        let err = parse("+++\ntitle = \"x\"\ndate = \"2024-13-01\"\n+++\n").expect_err("date");
+        assert!(
+            err.to_string().contains("invalid date `2024-13-01`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn yaml_syntax_error_names_the_file_line() {
+        let err = parse("---\ntitle: Hi\n  bad: [\n---\n").expect_err("yaml");
+        assert!(err.to_string().starts_with("page.md:3:"), "{err}");
+    }
+}

@@ -1,0 +1,164 @@
+//! Content: Markdown pages with front matter.
+
+pub mod front_matter;
+pub mod markdown;
+
+use std::path::{Path, PathBuf};
+
+use minijinja::Value;
+
+use crate::error::{BuildError, utf8};
+use crate::route::Route;
+use crate::source::SourceFile;
+pub use front_matter::FrontMatter;
+
+/// A parsed, rendered Markdown page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Where it came from (`content/gandalf.md`).
+    pub source: PathBuf,
+    /// Where it is published.
+    pub route: Route,
+    /// Its metadata.
+    pub front_matter: FrontMatter,
+    /// Its body as HTML.
+    pub html: String,
+    /// The source bytes, to tell when it changed.
+    pub raw: Vec<u8>,
+    /// The line of `template` in the front matter, for error messages.
+    pub template_line: usize,
+}
+
+impl Page {
+    /// The template this page renders with.
+    pub fn template(&self) -> &str {
+        match &self.front_matter.template {
+            Some(t) => t,
+            None if self.route == Route::root() => "index.html",
+            None => "page.html",
+        }
+    }
+
+    /// The page as templates see it (`page.*`).
+    pub fn context(&self) -> Value {
+        let fm = &self.front_matter;
+        minijinja::context! {
+            title => fm.title,
+            description => fm.description,
+            path => self.route.as_str(),
+            content => Value::from_safe_string(self.html.clone()),
+            weight => fm.weight,
+            date => Value::from_serialize(&fm.date),
+            extra => Value::from_serialize(&fm.extra),
+        }
+    }
+}
+
+/// Parses and renders one Markdown file; `default_description` fills an empty description.
+pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, BuildError> {
+    let text = utf8(&file.path, &file.bytes)?;
+    let split = front_matter::split(&file.path, &text)?;
+    let mut fm = split.front_matter;
+    let route = match &fm.path {
+        Some(p) => Route::parse(p).map_err(|e| match e {
+            crate::route::RouteError::DotSegment => BuildError::Escape {
+                path: file.path.clone(),
+                target: p.clone(),
+            },
+            other => BuildError::invalid(
+                &file.path,
+                key_line(&text, "path"),
+                format!("path `{p}`: {other}"),
+            ),
+        })?,
+        None => route_of(&file.rel),
+    };
+    if fm.description.is_empty() {
+        fm.description = default_description.to_owned();
+    }
+    Ok(Page {
+        source: file.path.clone(),
+        route,
+        html: markdown::render(split.body),
+        raw: file.bytes.clone(),
+        template_line: key_line(&text, "template"),
+        front_matter: fm,
+    })
+}
+
+/// `gandalf.md` -> `/gandalf`; `teams/_index.md` -> `/teams`; `_index.md` -> `/`.
+pub fn route_of(rel: &Path) -> Route {
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if let Some(last) = parts.pop() {
+        let stem = last.strip_suffix(".md").unwrap_or(&last);
+        if stem != "_index" && stem != "index" {
+            parts.push(stem.to_owned());
+        }
+    }
+    Route::parse(&format!("/{}", parts.join("/"))).unwrap_or_else(|_| Route::root())
+}
+
+fn key_line(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.starts_with(key) && l[key.len()..].trim_start().starts_with(['=', ':'])
+        })
+        .map_or(1, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(rel: &str, text: &str) -> SourceFile {
+        SourceFile {
+            path: PathBuf::from("content").join(rel),
+            rel: PathBuf::from(rel),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn routes_follow_file_names() {
+        assert_eq!(route_of(Path::new("gandalf.md")).as_str(), "/gandalf");
+        assert_eq!(route_of(Path::new("_index.md")).as_str(), "/");
+        assert_eq!(route_of(Path::new("teams/_index.md")).as_str(), "/teams");
+    }
+
+    #[test]
+    fn the_root_page_defaults_to_the_index_template() -> Result<(), BuildError> {
+        let page = parse_page(&file("_index.md", "+++\ntitle = \"Home\"\n+++\n"), "d")?;
+        assert_eq!(page.template(), "index.html");
+        Ok(())
+    }
+
+    #[test]
+    fn a_path_override_that_climbs_out_is_an_escape() {
+        let err = parse_page(
+            &file(
+                "x.md",
+                "+++\ntitle = \"x\"\npath = \"/../../etc/passwd\"\n+++\n",
+            ),
+            "",
+        )
+        .expect_err("escape");
+        assert_eq!(
+            err.to_string(),
+            "content/x.md: `/../../etc/passwd` escapes the site root"
+        );
+    }
+
+    #[test]
+    fn an_empty_description_takes_the_sites() -> Result<(), BuildError> {
+        let page = parse_page(
+            &file("x.md", "+++\ntitle = \"x\"\n+++\n"),
+            "site description",
+        )?;
+        assert_eq!(page.front_matter.description, "site description");
+        Ok(())
+    }
+}

@@ -1,0 +1,119 @@
+//! Touchline's static site generator: Markdown pages and TOML data, rendered through minijinja
+//! themes into a folder nginx serves as it is.
+//!
+//! The build is split the way the data flows: [`source`] reads files, [`config`], [`content`]
+//! and [`data`] parse them, [`render`] owns the templates, [`site`] assembles every output in
+//! memory (checking [`links`]), and [`output`] precompresses and publishes atomically.
+
+pub mod assets;
+pub mod config;
+pub mod content;
+pub mod data;
+pub mod error;
+pub mod links;
+pub mod output;
+pub mod render;
+pub mod route;
+pub mod site;
+pub mod source;
+pub mod watch;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use indicatif::ProgressBar;
+
+pub use error::{BuildError, BuildErrors};
+use output::CompressCache;
+use site::{RenderCache, Site};
+use source::Sources;
+
+/// Builds one site again and again, keeping what a rebuild can reuse.
+#[derive(Debug)]
+pub struct Builder {
+    root: PathBuf,
+    renders: RenderCache,
+    compressed: CompressCache,
+}
+
+/// What a build produced, for the one-line summary.
+#[derive(Debug, Clone, Copy)]
+pub struct Summary {
+    /// Pages published.
+    pub pages: usize,
+    /// Pages rendered afresh in this build.
+    pub rendered: usize,
+    /// Other files (assets, badges, sitemap...).
+    pub files: usize,
+    /// Fingerprinted assets among them.
+    pub assets: usize,
+    /// Bytes without precompressed copies.
+    pub bytes: u64,
+    /// Bytes with them.
+    pub total_bytes: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl Builder {
+    /// A builder for the site at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Builder {
+        Builder {
+            root: root.into(),
+            renders: RenderCache::default(),
+            compressed: CompressCache::default(),
+        }
+    }
+
+    /// The site's root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Reads and renders everything, writing nothing: what `touchline check` runs.
+    pub fn check(&mut self, progress: &ProgressBar) -> Result<Site, BuildErrors> {
+        let sources = Sources::read(&self.root)?;
+        site::assemble(&sources, &mut self.renders, progress)
+    }
+
+    /// A full build published to `out`; on any error `out` is left as it was.
+    pub fn build(&mut self, out: &Path, progress: &ProgressBar) -> Result<Summary, BuildErrors> {
+        let start = Instant::now();
+        let site = self.check(progress)?;
+        let written = output::publish(&site, out, &self.compressed)?;
+        Ok(Summary {
+            pages: site.pages.len(),
+            rendered: site.rendered,
+            files: site.files.len() - site.pages.len() - 1,
+            assets: site.assets,
+            bytes: written.bytes,
+            total_bytes: written.total_bytes,
+            elapsed: start.elapsed(),
+        })
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} pages ({} rendered), {} files, {} assets: {} ({} with .gz/.br) in {} ms",
+            self.pages,
+            self.rendered,
+            self.files,
+            self.assets,
+            human_bytes(self.bytes),
+            human_bytes(self.total_bytes),
+            self.elapsed.as_millis()
+        )
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / f64::from(1 << 20)),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / f64::from(1 << 10)),
+        n => format!("{n} B"),
+    }
+}

@@ -1,0 +1,161 @@
+//! Reading a site from disk: the only module of the build that reads files.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::config::{self, SiteConfig};
+use crate::error::{BuildError, BuildErrors};
+
+/// A file read from the site, with the path it is reported under.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the site root, as error messages show it (`content/gandalf.md`).
+    pub path: PathBuf,
+    /// Path relative to the folder it was found in (`gandalf.md`).
+    pub rel: PathBuf,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Everything a build reads, in memory; rendering works from this alone.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// The config file, as read.
+    pub config_file: SourceFile,
+    /// The parsed config.
+    pub config: SiteConfig,
+    /// Markdown pages under `content/`.
+    pub pages: Vec<SourceFile>,
+    /// `content/data/*.toml`.
+    pub data: Vec<SourceFile>,
+    /// Other files under `content/`, copied as they are.
+    pub files: Vec<SourceFile>,
+    /// `themes/<theme>/templates/**`.
+    pub templates: Vec<SourceFile>,
+    /// `themes/<theme>/static/**`, published fingerprinted under `/assets/`.
+    pub statics: Vec<SourceFile>,
+}
+
+impl Sources {
+    /// Reads the site at `root`; every unreadable or escaping file is reported.
+    pub fn read(root: &Path) -> Result<Sources, BuildErrors> {
+        let config_path = config::locate(root);
+        let config_file = read_one(root, &config_path, &config_path)?;
+        let text = crate::error::utf8(&config_file.path, &config_file.bytes)?;
+        let config = SiteConfig::parse(&config_file.path, &text)?;
+
+        let mut errors = BuildErrors::default();
+        let content_dir = root.join("content");
+        let theme_dir = root.join("themes").join(&config.theme);
+        if !theme_dir.join("templates").is_dir() {
+            errors.0.push(BuildError::invalid(
+                &config_file.path,
+                1,
+                format!(
+                    "theme `{}` has no templates folder at {}",
+                    config.theme,
+                    theme_dir.join("templates").display()
+                ),
+            ));
+        }
+        let content = read_tree(root, &content_dir, &mut errors);
+        let templates = read_tree(root, &theme_dir.join("templates"), &mut errors);
+        let statics = read_tree(root, &theme_dir.join("static"), &mut errors);
+        errors.into_result()?;
+
+        let (mut pages, mut data, mut files) = (Vec::new(), Vec::new(), Vec::new());
+        for file in content {
+            if file.path == config_file.path {
+                continue;
+            }
+            let is_md = file.rel.extension().is_some_and(|e| e == "md");
+            if file.rel.starts_with("data") && file.rel.extension().is_some_and(|e| e == "toml") {
+                data.push(file);
+            } else if is_md {
+                pages.push(file);
+            } else {
+                files.push(file);
+            }
+        }
+        Ok(Sources {
+            config_file,
+            config,
+            pages,
+            data,
+            files,
+            templates,
+            statics,
+        })
+    }
+}
+
+/// Reads every file below `dir` in a stable order, skipping hidden ones. A symlink is followed
+/// only when it stays inside the site root.
+fn read_tree(root: &Path, dir: &Path, errors: &mut BuildErrors) -> Vec<SourceFile> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return out;
+    }
+    let walker = WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_owned());
+                errors
+                    .0
+                    .push(BuildError::io(display(root, &path), e.into()));
+                continue;
+            }
+        };
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .to_owned();
+        match read_one(root, entry.path(), &rel) {
+            Ok(file) => out.push(file),
+            Err(e) => errors.0.push(e),
+        }
+    }
+    out
+}
+
+fn read_one(root: &Path, path: &Path, rel: &Path) -> Result<SourceFile, BuildError> {
+    let shown = display(root, path);
+    let real = path.canonicalize().map_err(|e| BuildError::io(&shown, e))?;
+    let real_root = root.canonicalize().map_err(|e| BuildError::io(root, e))?;
+    if !real.starts_with(&real_root) {
+        return Err(BuildError::Escape {
+            path: shown,
+            target: real.display().to_string(),
+        });
+    }
+    if real.is_dir() {
+        return Err(BuildError::invalid(
+            &shown,
+            1,
+            "is a link to a folder; link files only",
+        ));
+    }
+    let bytes = std::fs::read(&real).map_err(|e| BuildError::io(&shown, e))?;
+    Ok(SourceFile {
+        path: shown,
+        rel: rel.to_owned(),
+        bytes,
+    })
+}
+
+fn display(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_owned()
+}

@@ -1,0 +1,974 @@
+//! nginx/ proven against the real nginx: each test starts `/usr/sbin/nginx` with the project's
+//! configuration on a free loopback port, serving a freshly generated `dist/`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use e2e::http::{self, Response};
+use e2e::nginx::{self, Nginx};
+use e2e::{Routes, wait_until, workspace_root};
+
+// ---------------------------------------------------------------------------------------------
+// Scaffolding
+
+/// Builds a site into `out`.
+fn build_dist(out: &Path) {
+    fixture::write(out);
+}
+
+/// One generated `dist/` shared by the tests of this process that do not modify it.
+fn shared_dist() -> &'static Path {
+    static DIST: OnceLock<PathBuf> = OnceLock::new();
+    DIST.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-nginx");
+        std::fs::create_dir_all(&dir).expect("creating target/tmp/e2e-nginx");
+        let out = dir.join(format!("dist-{}", std::process::id()));
+        build_dist(&out);
+        out
+    })
+}
+
+/// A running nginx with its own access log, serving `dist`.
+struct Served {
+    nginx: Nginx,
+    dist: PathBuf,
+    access_log: PathBuf,
+    _logs: tempfile::TempDir,
+}
+
+impl Served {
+    fn get(&self, path: &str) -> Response {
+        http::get(self.nginx.port(), path).unwrap_or_else(|e| panic!("GET {path}: {e:#}"))
+    }
+
+    fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        http::get_with(self.nginx.port(), path, headers)
+            .unwrap_or_else(|e| panic!("GET {path} {headers:?}: {e:#}"))
+    }
+
+    fn request(&self, method: &str, path: &str) -> Response {
+        http::request(self.nginx.port(), method, path, &[])
+            .unwrap_or_else(|e| panic!("{method} {path}: {e:#}"))
+    }
+
+    fn routes(&self) -> Routes {
+        Routes::read(&self.dist).expect("reading the route manifest")
+    }
+
+    fn access_log_lines(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.access_log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+fn serve(dist: &Path) -> Served {
+    let logs = tempfile::tempdir().expect("creating a log directory");
+    let access_log = logs.path().join("access.log");
+    let nginx = Nginx::start(dist, &access_log).expect("starting nginx");
+    Served {
+        nginx,
+        dist: dist.to_path_buf(),
+        access_log,
+        _logs: logs,
+    }
+}
+
+/// nginx serving the shared generated site.
+fn serve_site() -> Served {
+    serve(shared_dist())
+}
+
+/// The file in `dist` a URL path is served from.
+fn file_for(dist: &Path, route: &str) -> PathBuf {
+    let relative = route.trim_start_matches('/');
+    let path = dist.join(relative);
+    if route.ends_with('/') || path.is_dir() {
+        path.join("index.html")
+    } else {
+        path
+    }
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// The media type nginx must send for a served file, from its extension.
+fn expected_content_type(file: &Path) -> &'static str {
+    match file
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+    {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "application/javascript; charset=utf-8",
+        "svg" => "image/svg+xml; charset=utf-8",
+        "xml" => "text/xml; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "json" => "application/json; charset=utf-8",
+        "webmanifest" => "application/manifest+json; charset=utf-8",
+        "ico" => "image/x-icon",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "woff2" => "font/woff2",
+        other => panic!("no expected Content-Type for .{other} ({})", file.display()),
+    }
+}
+
+/// Fingerprinted assets in `dist/assets/` (`app.1a2b3c4d5e6f.css`), as URL paths.
+fn fingerprinted_assets(dist: &Path, routes: &Routes) -> Vec<String> {
+    let dir = dist.join(routes.assets_prefix.trim_matches('/'));
+    let mut assets: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("listing {}: {e}", dir.display()))
+        .map(|entry| entry.expect("reading a directory entry").file_name())
+        .filter_map(|name| name.to_str().map(str::to_string))
+        .filter(|name| is_fingerprinted(name))
+        .map(|name| format!("{}{name}", routes.assets_prefix))
+        .collect();
+    assets.sort();
+    assets
+}
+
+/// `name.<12 hex>.ext`, with no `.gz`/`.br` after it.
+fn is_fingerprinted(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() == 3
+        && parts[1].len() == 12
+        && parts[1]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+const SECURITY_HEADERS: [&str; 5] = [
+    "content-security-policy",
+    "x-content-type-options",
+    "referrer-policy",
+    "permissions-policy",
+    "x-frame-options",
+];
+
+fn assert_security_headers(response: &Response, what: &str) {
+    for name in SECURITY_HEADERS {
+        assert_eq!(
+            response.headers_named(name).count(),
+            1,
+            "{what}: exactly one {name} header expected; headers: {:?}",
+            response.headers
+        );
+    }
+    let csp = response
+        .header("content-security-policy")
+        .expect("Content-Security-Policy");
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "object-src 'none'",
+    ] {
+        assert!(
+            csp.split(';').any(|d| d.trim() == directive),
+            "{what}: CSP lacks {directive:?}: {csp}"
+        );
+    }
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+        "{what}: CSP must not allow inline code or eval: {csp}"
+    );
+    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(response.header("x-frame-options"), Some("DENY"));
+    assert_eq!(
+        response.header("server"),
+        Some("nginx"),
+        "{what}: server_tokens off hides the version"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The configuration itself
+
+#[test]
+fn nginx_accepts_the_configuration() {
+    let runtime = tempfile::tempdir().expect("temp dir");
+    let env = nginx::Environment {
+        listen: "127.0.0.1:8080".to_string(),
+        root: runtime.path().join("dist"),
+        access_log: runtime.path().join("access.log"),
+        runtime_dir: runtime.path().to_path_buf(),
+    };
+    let conf = nginx::write_config(&env).expect("rendering nginx.conf");
+    let output = nginx::test_config(&env, &conf).expect("nginx -t");
+    assert!(
+        output.contains("test is successful"),
+        "nginx -t said:\n{output}"
+    );
+    assert!(!output.contains("[warn]"), "nginx -t warned:\n{output}");
+}
+
+#[test]
+fn gixy_reports_no_finding_on_the_production_configuration() {
+    let gixy = workspace_root().join(".tools/venv/bin/gixy");
+    assert!(
+        gixy.is_file(),
+        "{} is missing; install it with: scripts/install-deps",
+        gixy.display()
+    );
+    let output = Command::new(&gixy)
+        .args(["--format", "text"])
+        .arg(nginx::config_dir().join("nginx.conf"))
+        .output()
+        .expect("running gixy");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "gixy found problems:\n{text}");
+    assert!(text.contains("No issues found"), "gixy said:\n{text}");
+}
+
+#[test]
+fn only_the_environment_lines_differ_from_the_production_configuration() {
+    let template = std::fs::read_to_string(nginx::config_dir().join("nginx.conf"))
+        .expect("reading nginx/nginx.conf");
+    let env = nginx::Environment {
+        listen: "127.0.0.1:1234".to_string(),
+        root: PathBuf::from("/srv/site"),
+        access_log: PathBuf::from("/var/log/site.log"),
+        runtime_dir: PathBuf::from("/run/site"),
+    };
+    let rendered = nginx::render_config(&template, &env).expect("rendering");
+    let (template_lines, rendered_lines): (Vec<_>, Vec<_>) =
+        (template.lines().collect(), rendered.lines().collect());
+    assert_eq!(template_lines.len(), rendered_lines.len());
+    for (original, new) in template_lines.iter().zip(&rendered_lines) {
+        if original.trim_end().ends_with("# env") && !original.trim_start().starts_with('#') {
+            continue;
+        }
+        assert_eq!(original, new, "a line without \"# env\" was changed");
+    }
+    assert!(rendered.contains("listen 127.0.0.1:1234 default_server;"));
+    assert!(rendered.contains("root \"/srv/site\";"));
+    assert!(rendered.contains("access_log \"/var/log/site.log\" touchline;"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes
+
+#[test]
+fn every_manifest_route_returns_200_with_its_content_type() {
+    let site = serve_site();
+    let routes = site.routes();
+    assert!(!routes.pages.is_empty(), "the manifest lists no page");
+    let mut checked = 0;
+    for route in routes.all() {
+        let response = site.get(route);
+        let file = file_for(&site.dist, route);
+        assert_eq!(response.status, 200, "GET {route}");
+        assert_eq!(
+            response.header("content-type"),
+            Some(expected_content_type(&file)),
+            "GET {route}"
+        );
+        assert_eq!(
+            response.body,
+            read(&file),
+            "GET {route}: body differs from {file:?}"
+        );
+        checked += 1;
+    }
+    println!("{checked} routes checked");
+}
+
+#[test]
+fn pages_are_served_with_and_without_trailing_slash_without_redirect() {
+    let site = serve_site();
+    for page in ["/gandalf", "/colombo"] {
+        let expected = read(&file_for(&site.dist, page));
+        for path in [
+            page.to_string(),
+            format!("{page}/"),
+            format!("{page}/index.html"),
+        ] {
+            let response = site.get(&path);
+            assert_eq!(response.status, 200, "GET {path}");
+            assert_eq!(
+                response.header("location"),
+                None,
+                "GET {path} must not redirect"
+            );
+            assert_eq!(response.body, expected, "GET {path} serves {page}'s page");
+        }
+    }
+    let home = site.get("/");
+    assert_eq!(home.status, 200);
+    assert_eq!(home.body, read(&site.dist.join("index.html")));
+}
+
+#[test]
+fn a_missing_page_returns_404_with_the_404_page() {
+    let site = serve_site();
+    let not_found = read(&site.dist.join("404.html"));
+    for path in [
+        "/no-such-page",
+        "/no/such/page/",
+        "/gandalf/nope",
+        "/missing.css",
+    ] {
+        let response = site.get(path);
+        assert_eq!(response.status, 404, "GET {path}");
+        assert_eq!(
+            response.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        assert_eq!(response.body, not_found, "GET {path} serves 404.html");
+    }
+}
+
+#[test]
+fn directories_are_not_listed() {
+    let site = serve_site();
+    let routes = site.routes();
+    let response = site.get(&routes.assets_prefix);
+    assert_eq!(response.status, 404, "GET {}", routes.assets_prefix);
+    assert!(
+        !response.text().contains("Index of"),
+        "no directory listing"
+    );
+}
+
+#[test]
+fn hidden_files_and_the_route_manifest_are_not_served() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dist = dir.path().join("dist");
+    build_dist(&dist);
+    let site = serve(&dist);
+    // Put hidden files where a careless deploy might leave them.
+    std::fs::create_dir_all(site.dist.join(".git")).expect("mkdir .git");
+    std::fs::write(site.dist.join(".git/config"), "[core]\n").expect("write .git/config");
+    std::fs::write(site.dist.join(".env"), "SECRET=1\n").expect("write .env");
+    std::fs::write(site.dist.join("gandalf/.secret"), "x\n").expect("write gandalf/.secret");
+    for path in [
+        "/.git/config",
+        "/.git/",
+        "/.env",
+        "/gandalf/.secret",
+        "/_routes.json",
+        "/_routes.json.gz",
+    ] {
+        let response = site.get_with(path, &[("Accept-Encoding", "gzip, br")]);
+        assert_eq!(response.status, 404, "GET {path}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compression
+
+#[test]
+fn gzip_requests_get_the_precompressed_file() {
+    let site = serve_site();
+    for path in ["/", "/gandalf", "/robots.txt"] {
+        let file = file_for(&site.dist, path);
+        let response = site.get_with(path, &[("Accept-Encoding", "gzip")]);
+        assert_eq!(response.status, 200, "GET {path}");
+        assert_eq!(
+            response.header("content-encoding"),
+            Some("gzip"),
+            "GET {path}"
+        );
+        assert_eq!(
+            response.header("vary"),
+            Some("Accept-Encoding"),
+            "GET {path}"
+        );
+        let mut gz = file.clone().into_os_string();
+        gz.push(".gz");
+        assert_eq!(
+            response.body,
+            read(Path::new(&gz)),
+            "GET {path}: the .gz file as is"
+        );
+        assert_eq!(response.decoded_body().expect("gunzip"), read(&file));
+    }
+}
+
+#[test]
+fn brotli_requests_get_the_precompressed_file() {
+    let site = serve_site();
+    for path in ["/", "/gandalf"] {
+        let file = file_for(&site.dist, path);
+        let response = site.get_with(path, &[("Accept-Encoding", "br, gzip")]);
+        assert_eq!(response.status, 200, "GET {path}");
+        assert_eq!(
+            response.header("content-encoding"),
+            Some("br"),
+            "GET {path}"
+        );
+        let mut br = file.clone().into_os_string();
+        br.push(".br");
+        assert_eq!(
+            response.body,
+            read(Path::new(&br)),
+            "GET {path}: the .br file as is"
+        );
+        assert_eq!(response.decoded_body().expect("unbrotli"), read(&file));
+    }
+}
+
+#[test]
+fn text_without_a_precompressed_file_is_gzipped_on_the_fly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dist = dir.path().join("dist");
+    build_dist(&dist);
+    let text = "User-agent: *\nAllow: /\n".repeat(40);
+    std::fs::write(dist.join("extra.txt"), &text).expect("write extra.txt");
+    let site = serve(&dist);
+    let response = site.get_with("/extra.txt", &[("Accept-Encoding", "gzip")]);
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-encoding"), Some("gzip"));
+    assert_eq!(response.decoded_body().expect("gunzip"), text.as_bytes());
+}
+
+#[test]
+fn clients_without_accept_encoding_get_the_plain_file() {
+    let site = serve_site();
+    let response = site.get("/");
+    assert_eq!(response.header("content-encoding"), None);
+    assert_eq!(response.body, read(&site.dist.join("index.html")));
+    assert_eq!(response.content_length(), Some(response.body.len()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Caching
+
+#[test]
+fn fingerprinted_assets_are_cached_immutable_for_a_year() {
+    let site = serve_site();
+    let assets = fingerprinted_assets(&site.dist, &site.routes());
+    assert!(!assets.is_empty(), "no fingerprinted asset in dist/");
+    for asset in assets {
+        for encoding in ["gzip", "br", "identity"] {
+            let response = site.get_with(&asset, &[("Accept-Encoding", encoding)]);
+            assert_eq!(response.status, 200, "GET {asset}");
+            assert_eq!(
+                response.header("cache-control"),
+                Some("public, max-age=31536000, immutable"),
+                "GET {asset} ({encoding})"
+            );
+        }
+    }
+}
+
+#[test]
+fn html_is_revalidated_with_etag_and_last_modified() {
+    let site = serve_site();
+    for path in ["/", "/gandalf", "/404.html"] {
+        let response = site.get(path);
+        assert_eq!(
+            response.header("cache-control"),
+            Some("no-cache"),
+            "GET {path}"
+        );
+        assert!(response.header("etag").is_some(), "GET {path} has an ETag");
+        assert!(response.header("last-modified").is_some(), "GET {path}");
+    }
+    let missing = site.get("/no-such-page");
+    assert_eq!(
+        missing.header("cache-control"),
+        Some("no-cache"),
+        "the 404 page"
+    );
+}
+
+#[test]
+fn an_html_page_answers_304_to_a_matching_if_none_match() {
+    let site = serve_site();
+    for encoding in ["identity", "gzip", "br"] {
+        let first = site.get_with("/gandalf", &[("Accept-Encoding", encoding)]);
+        let etag = first.header("etag").expect("ETag").to_string();
+        let again = site.get_with(
+            "/gandalf",
+            &[("Accept-Encoding", encoding), ("If-None-Match", &etag)],
+        );
+        assert_eq!(again.status, 304, "If-None-Match {etag} ({encoding})");
+        assert!(again.body.is_empty());
+        assert_eq!(again.header("etag"), Some(etag.as_str()));
+        let changed = site.get_with(
+            "/gandalf",
+            &[
+                ("Accept-Encoding", encoding),
+                ("If-None-Match", "\"other\""),
+            ],
+        );
+        assert_eq!(changed.status, 200, "a stale ETag gets the page");
+    }
+    let first = site.get("/gandalf");
+    let modified = first
+        .header("last-modified")
+        .expect("Last-Modified")
+        .to_string();
+    let again = site.get_with("/gandalf", &[("If-Modified-Since", &modified)]);
+    assert_eq!(again.status, 304, "If-Modified-Since {modified}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers and methods
+
+#[test]
+fn security_headers_are_on_every_kind_of_response() {
+    let site = serve_site();
+    let routes = site.routes();
+    let asset = fingerprinted_assets(&site.dist, &routes)
+        .into_iter()
+        .next()
+        .expect("a fingerprinted asset");
+    let etag = site.get("/").header("etag").expect("ETag").to_string();
+    let responses = [
+        ("200 page", 200, site.get("/")),
+        (
+            "200 gzip page",
+            200,
+            site.get_with("/gandalf", &[("Accept-Encoding", "gzip")]),
+        ),
+        ("200 asset", 200, site.get(&asset)),
+        ("304", 304, site.get_with("/", &[("If-None-Match", &etag)])),
+        ("404", 404, site.get("/no-such-page")),
+        ("404 hidden", 404, site.get("/.git/config")),
+        ("405", 405, site.request("POST", "/")),
+        ("healthz", 200, site.get("/healthz")),
+    ];
+    for (what, status, response) in &responses {
+        assert_eq!(response.status, *status, "{what}");
+        assert_security_headers(response, what);
+    }
+}
+
+#[test]
+fn only_get_and_head_are_allowed() {
+    let site = serve_site();
+    let head = site.request("HEAD", "/gandalf");
+    assert_eq!(head.status, 200, "HEAD");
+    assert_eq!(
+        head.content_length(),
+        Some(read(&file_for(&site.dist, "/gandalf")).len())
+    );
+    assert_eq!(head.header("allow"), None, "Allow only on 405");
+    for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+        for path in ["/", "/gandalf", "/no-such-page", "/healthz"] {
+            let response = site.request(method, path);
+            assert_eq!(response.status, 405, "{method} {path}");
+            assert_eq!(
+                response.header("allow"),
+                Some("GET, HEAD"),
+                "{method} {path}"
+            );
+        }
+    }
+}
+
+#[test]
+fn healthz_answers_ok_and_is_not_logged() {
+    let site = serve_site();
+    let response = site.get("/healthz");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.text().trim(), "ok");
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+    // A logged request after it: once its line is there, /healthz would have been too.
+    site.get("/gandalf");
+    assert!(
+        wait_until(Duration::from_secs(5), || site.access_log_lines().len()
+            == 1),
+        "one line for /gandalf expected: {:?}",
+        site.access_log_lines()
+    );
+    let lines = site.access_log_lines();
+    assert!(
+        !lines.iter().any(|l| l.contains("/healthz")),
+        "/healthz logged: {lines:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The access log
+
+/// One line of the `touchline` log format, parsed strictly.
+#[derive(Debug, PartialEq)]
+struct LogLine {
+    remote_addr: String,
+    remote_user: String,
+    time_local: String,
+    request: String,
+    status: u16,
+    body_bytes_sent: u64,
+    referer: String,
+    user_agent: String,
+    request_time: f64,
+}
+
+/// `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent
+/// "$http_referer" "$http_user_agent" $request_time`
+fn parse_log_line(line: &str) -> Option<LogLine> {
+    let (remote_addr, rest) = line.split_once(" - ")?;
+    let (remote_user, rest) = rest.split_once(" [")?;
+    let (time_local, rest) = rest.split_once("] \"")?;
+    let (request, rest) = rest.split_once("\" ")?;
+    let (status, rest) = rest.split_once(' ')?;
+    let (bytes, rest) = rest.split_once(" \"")?;
+    let (referer, rest) = rest.split_once("\" \"")?;
+    let (user_agent, request_time) = rest.rsplit_once("\" ")?;
+    let request_time: f64 = request_time.parse().ok()?;
+    // $request_time has millisecond resolution: "0.000".
+    if request_time.to_string().len() > 5 && !request_time_has_ms(line) {
+        return None;
+    }
+    Some(LogLine {
+        remote_addr: remote_addr.to_string(),
+        remote_user: remote_user.to_string(),
+        time_local: time_local.to_string(),
+        request: request.to_string(),
+        status: status.parse().ok()?,
+        body_bytes_sent: bytes.parse().ok()?,
+        referer: referer.to_string(),
+        user_agent: user_agent.to_string(),
+        request_time,
+    })
+}
+
+fn request_time_has_ms(line: &str) -> bool {
+    line.rsplit(' ')
+        .next()
+        .and_then(|t| t.split_once('.'))
+        .is_some_and(|(_, ms)| ms.len() == 3)
+}
+
+#[test]
+fn every_request_but_healthz_is_one_line_in_the_touchline_log_format() {
+    let site = serve_site();
+    let port = site.nginx.port();
+    // (method, path, extra headers, expected status); each with a user agent of its own.
+    type Header<'a> = (&'a str, &'a str);
+    let requests: Vec<(&str, &str, Vec<Header>, u16)> = vec![
+        ("GET", "/", vec![], 200),
+        ("GET", "/gandalf", vec![("Accept-Encoding", "gzip")], 200),
+        (
+            "GET",
+            "/colombo/",
+            vec![("Referer", "http://127.0.0.1/")],
+            200,
+        ),
+        ("HEAD", "/gandalf/index.html", vec![], 200),
+        ("GET", "/no-such-page?x=1", vec![], 404),
+        ("POST", "/", vec![], 405),
+        ("GET", "/.git/config", vec![], 404),
+        ("GET", "/healthz", vec![], 200),
+    ];
+    let mut expected = Vec::new();
+    for (i, (method, path, headers, status)) in requests.iter().enumerate() {
+        let agent = format!("touchline-e2e/{i} (log test)");
+        let mut all = headers.clone();
+        all.push(("User-Agent", &agent));
+        let response = http::request(port, method, path, &all).expect("request");
+        assert_eq!(response.status, *status, "{method} {path}");
+        if *path != "/healthz" {
+            let sent = if *method == "HEAD" {
+                0
+            } else {
+                response.body.len() as u64
+            };
+            let referer = headers
+                .iter()
+                .find(|(n, _)| *n == "Referer")
+                .map_or("-", |(_, v)| v);
+            expected.push((
+                format!("{method} {path} HTTP/1.1"),
+                *status,
+                sent,
+                referer,
+                agent,
+            ));
+        }
+    }
+    assert!(
+        wait_until(Duration::from_secs(5), || {
+            site.access_log_lines().len() >= expected.len()
+        }),
+        "expected {} log lines, got {:?}",
+        expected.len(),
+        site.access_log_lines()
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    let lines = site.access_log_lines();
+    assert_eq!(
+        lines.len(),
+        expected.len(),
+        "one line a request: {lines:#?}"
+    );
+    let parsed: Vec<LogLine> = lines
+        .iter()
+        .map(|l| parse_log_line(l).unwrap_or_else(|| panic!("not the touchline format: {l}")))
+        .collect();
+    for (request, status, sent, referer, agent) in &expected {
+        let matching: Vec<&LogLine> = parsed.iter().filter(|l| &l.user_agent == agent).collect();
+        assert_eq!(matching.len(), 1, "one line for {request}: {lines:#?}");
+        let line = matching[0];
+        assert_eq!(&line.request, request);
+        assert_eq!(line.status, *status, "{request}");
+        assert_eq!(line.body_bytes_sent, *sent, "{request}");
+        assert_eq!(line.referer, *referer, "{request}");
+        assert_eq!(line.remote_addr, "127.0.0.1");
+        assert_eq!(line.remote_user, "-");
+        assert!(line.request_time >= 0.0 && line.request_time < 5.0);
+        // [23/Nov/2026:15:50:01 +0000]
+        assert_eq!(
+            line.time_local.len(),
+            26,
+            "time_local {:?}",
+            line.time_local
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Atomic publish under load
+
+#[test]
+fn rebuilding_dist_under_load_serves_no_error_and_no_truncated_body() {
+    const REBUILDS: usize = 20;
+    const CLIENTS: usize = 3;
+    const MAX_TIME: Duration = Duration::from_secs(60);
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dist = dir.path().join("dist");
+    build_dist(&dist);
+    let routes = Routes::read(&dist).expect("manifest");
+    // Every version of every route seen on disk (a deterministic build has one each).
+    let versions: HashMap<String, Vec<u8>> = routes
+        .all()
+        .map(|r| (r.to_string(), read(&file_for(&dist, r))))
+        .collect();
+    let site = serve(&dist);
+    let port = site.nginx.port();
+    let all_routes: Vec<String> = routes.all().map(str::to_string).collect();
+
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let started = Instant::now();
+    let (rebuilds, results) = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|c| {
+                let (routes, versions, stop) = (&all_routes, &versions, &stop);
+                scope.spawn(move || {
+                    let mut stats = LoadStats::default();
+                    let mut i = c;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed)
+                        && started.elapsed() < MAX_TIME
+                    {
+                        let route = &routes[i % routes.len()];
+                        i += 1;
+                        let encoding = ["identity", "gzip", "br"][i % 3];
+                        match http::get_with(port, route, &[("Accept-Encoding", encoding)]) {
+                            Ok(response) => stats.check(route, &response, versions),
+                            Err(e) => stats.failures.push(format!("GET {route}: {e:#}")),
+                        }
+                    }
+                    stats
+                })
+            })
+            .collect();
+        let mut rebuilds = 0;
+        while rebuilds < REBUILDS && started.elapsed() < MAX_TIME {
+            build_dist(&dist);
+            rebuilds += 1;
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let results: Vec<LoadStats> = clients
+            .into_iter()
+            .map(|c| c.join().expect("client thread"))
+            .collect();
+        (rebuilds, results)
+    });
+    let total = results.iter().fold(LoadStats::default(), |mut acc, s| {
+        acc.requests += s.requests;
+        acc.other_versions += s.other_versions;
+        acc.failures.extend(s.failures.iter().cloned());
+        acc
+    });
+    println!(
+        "atomic publish: {rebuilds} rebuilds, {} requests in {:.1} s, {} bodies of another \
+         complete version, {} failures",
+        total.requests,
+        started.elapsed().as_secs_f64(),
+        total.other_versions,
+        total.failures.len()
+    );
+    assert!(
+        rebuilds >= REBUILDS,
+        "only {rebuilds} rebuilds within {MAX_TIME:?}"
+    );
+    assert!(total.requests > 0, "no request made");
+    assert!(
+        total.failures.is_empty(),
+        "{} failures, first: {:#?}",
+        total.failures.len(),
+        &total.failures[..total.failures.len().min(10)]
+    );
+}
+
+#[derive(Default)]
+struct LoadStats {
+    requests: usize,
+    other_versions: usize,
+    failures: Vec<String>,
+}
+
+impl LoadStats {
+    fn check(&mut self, route: &str, response: &Response, versions: &HashMap<String, Vec<u8>>) {
+        self.requests += 1;
+        if response.status != 200 {
+            self.failures
+                .push(format!("GET {route}: status {}", response.status));
+            return;
+        }
+        if response
+            .content_length()
+            .is_some_and(|n| n != response.body.len())
+        {
+            self.failures.push(format!(
+                "GET {route}: truncated: Content-Length {:?}, {} bytes",
+                response.content_length(),
+                response.body.len()
+            ));
+            return;
+        }
+        let body = match response.decoded_body() {
+            Ok(body) => body,
+            Err(e) => {
+                self.failures.push(format!("GET {route}: {e:#}"));
+                return;
+            }
+        };
+        if versions.get(route).is_some_and(|v| *v == body) {
+            return;
+        }
+        let is_html = response
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"));
+        let complete = !is_html || body.trim_ascii_end().ends_with(b"</html>");
+        if complete {
+            self.other_versions += 1;
+        } else {
+            self.failures
+                .push(format!("GET {route}: incomplete HTML document"));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Until the generator builds the real site: a small hand-made dist with the same layout.
+mod fixture {
+    use std::io::Write;
+    use std::path::Path;
+
+    fn page(title: &str) -> String {
+        format!(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+             <link rel=\"stylesheet\" href=\"/assets/app.0123456789ab.css\"></head>\
+             <body><h1>{title}</h1>{}</body></html>\n",
+            "<p>Touchline fixture text.</p>".repeat(20)
+        )
+    }
+
+    fn put(root: &Path, rel: &str, bytes: &[u8], compress: bool) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, bytes).expect("write");
+        if compress {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            gz.write_all(bytes).expect("gzip");
+            std::fs::write(format!("{}.gz", path.display()), gz.finish().expect("gzip"))
+                .expect("write gz");
+            let mut br = Vec::new();
+            {
+                let mut w = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
+                w.write_all(bytes).expect("brotli");
+            }
+            std::fs::write(format!("{}.br", path.display()), br).expect("write br");
+        }
+    }
+
+    /// Writes the fixture into a staging dir, then swaps it in (like the generator).
+    pub fn write(out: &Path) {
+        let staging = out.with_extension("staging");
+        let _ = std::fs::remove_dir_all(&staging);
+        let s = &staging;
+        put(s, "index.html", page("Home").as_bytes(), true);
+        put(s, "gandalf/index.html", page("Gandalf").as_bytes(), true);
+        put(s, "colombo/index.html", page("Colombo").as_bytes(), true);
+        put(
+            s,
+            "teams/arsenal/index.html",
+            page("Arsenal").as_bytes(),
+            true,
+        );
+        put(s, "404.html", page("Not found").as_bytes(), true);
+        put(
+            s,
+            "robots.txt",
+            "User-agent: *\nAllow: /\n".repeat(30).as_bytes(),
+            true,
+        );
+        put(
+            s,
+            "sitemap.xml",
+            b"<?xml version=\"1.0\"?><urlset></urlset>\n",
+            true,
+        );
+        put(
+            s,
+            "favicon.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>\n",
+            true,
+        );
+        put(
+            s,
+            "badges/arsenal.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>\n",
+            true,
+        );
+        put(
+            s,
+            "assets/app.0123456789ab.css",
+            "body { color: #123; }\n".repeat(30).as_bytes(),
+            true,
+        );
+        put(
+            s,
+            "_routes.json",
+            br#"{"pages": ["/", "/colombo", "/gandalf", "/teams/arsenal"],
+                "files": ["/404.html", "/robots.txt", "/sitemap.xml", "/favicon.svg", "/badges/arsenal.svg"],
+                "assets_prefix": "/assets/"}"#,
+            true,
+        );
+        if out.exists() {
+            let old = out.with_extension("old");
+            let _ = std::fs::remove_dir_all(&old);
+            std::fs::rename(out, &old).expect("rename out aside");
+            std::fs::rename(s, out).expect("rename staging");
+            std::fs::remove_dir_all(&old).expect("remove old");
+        } else {
+            std::fs::rename(s, out).expect("rename staging");
+        }
+    }
+}

@@ -42,7 +42,9 @@ pub struct Builder {
 pub struct Summary {
     /// Pages published.
     pub pages: usize,
-    /// Pages rendered afresh in this build.
+    /// Outputs that come from templates.
+    pub templated: usize,
+    /// How many of those were rendered afresh in this build (the rest were unchanged).
     pub rendered: usize,
     /// Other files (assets, badges, sitemap...).
     pub files: usize,
@@ -84,6 +86,7 @@ impl Builder {
         let written = output::publish(&site, out, &self.compressed)?;
         Ok(Summary {
             pages: site.pages.len(),
+            templated: site.templated,
             rendered: site.rendered,
             files: site.files.len() - site.pages.len() - 1,
             assets: site.assets,
@@ -98,11 +101,12 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} pages ({} rendered), {} files, {} assets: {} ({} with .gz/.br) in {} ms",
+            "{} pages, {} other files ({} assets), {} of {} templated outputs rendered: {} ({} with .gz/.br) in {} ms",
             self.pages,
-            self.rendered,
             self.files,
             self.assets,
+            self.rendered,
+            self.templated,
             human_bytes(self.bytes),
             human_bytes(self.total_bytes),
             self.elapsed.as_millis()

@@ -32,7 +32,8 @@ pub fn extract(html: &str) -> Vec<String> {
                 continue;
             }
             if let Some(len) = html[start + 1..].find(quote as char) {
-                found.push(html[start + 1..start + 1 + len].replace("&amp;", "&"));
+                let raw = &html[start + 1..start + 1 + len];
+                found.push(html_escape::decode_html_entities(raw).into_owned());
             }
         }
     }
@@ -102,6 +103,12 @@ mod tests {
     fn extracts_href_and_src_values() {
         let html = r#"<a href="/x">x</a><img src='/y.svg' alt=""><p data-href="/no">"#;
         assert_eq!(extract(html), vec!["/x".to_owned(), "/y.svg".to_owned()]);
+    }
+
+    #[test]
+    fn character_references_in_values_are_decoded() {
+        let html = r#"<a href="&#x2f;teams&#x2F;a?x=1&amp;y=2">"#;
+        assert_eq!(extract(html), vec!["/teams/a?x=1&y=2".to_owned()]);
     }
 
     #[test]

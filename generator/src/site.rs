@@ -31,7 +31,9 @@ pub struct Site {
     pub pages: Vec<Route>,
     /// How many fingerprinted assets.
     pub assets: usize,
-    /// How many pages were rendered afresh (the rest came from the cache).
+    /// How many outputs come from templates (pages, generated items).
+    pub templated: usize,
+    /// How many of those were rendered afresh (the rest came from the cache).
     pub rendered: usize,
 }
 
@@ -239,6 +241,7 @@ pub fn assemble(
 
     let mut site = Site {
         assets: assets.len(),
+        templated: jobs.len(),
         ..Site::default()
     };
     let mut owners: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();

@@ -92,6 +92,9 @@ fn template_error(dir: &Path, e: &minijinja::Error, target: Option<&str>) -> Bui
         Some(detail) => format!("{}: {detail}", e.kind()),
         None => e.kind().to_string(),
     };
+    if e.kind() == minijinja::ErrorKind::TemplateNotFound && message.contains("..") {
+        message.push_str(" (a template name cannot climb out of the theme's templates/ folder)");
+    }
     if let Some(target) = target {
         message.push_str(&format!(" (while rendering {target})"));
     }

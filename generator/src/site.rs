@@ -65,6 +65,12 @@ struct Job<'a> {
     item: Option<&'a toml::Value>,
 }
 
+/// A job's output: fresh or from the cache (`true` when rendered now).
+struct Rendered<'a> {
+    job: &'a Job<'a>,
+    result: Result<(Arc<Vec<u8>>, bool), BuildError>,
+}
+
 #[derive(Serialize)]
 struct NavEntry<'a> {
     title: &'a str,
@@ -211,7 +217,7 @@ pub fn assemble(
     let data_value = Value::from_serialize(&data);
     let nav_value = Value::from_serialize(&nav);
     progress.set_length(jobs.len() as u64);
-    let rendered: Vec<(Route, PathBuf, Result<(Arc<Vec<u8>>, bool), BuildError>)> = jobs
+    let rendered: Vec<Rendered<'_>> = jobs
         .par_iter()
         .map(|job| {
             let cached = cache
@@ -235,7 +241,7 @@ pub fn assemble(
                 Ok,
             );
             progress.inc(1);
-            (job.route.clone(), job.source.clone(), result)
+            Rendered { job, result }
         })
         .collect();
 
@@ -262,17 +268,21 @@ pub fn assemble(
         }
     };
     let mut fresh = HashMap::new();
-    for (route, source, result) in rendered {
+    for Rendered { job, result } in rendered {
         match result {
             Ok((bytes, was_rendered)) => {
                 site.rendered += usize::from(was_rendered);
-                if let Some(job) = jobs.iter().find(|j| j.route == route) {
-                    fresh.insert(route.clone(), (job.key, Arc::clone(&bytes)));
+                fresh.insert(job.route.clone(), (job.key, Arc::clone(&bytes)));
+                if job.route.is_page() {
+                    site.pages.push(job.route.clone());
                 }
-                if route.is_page() {
-                    site.pages.push(route.clone());
-                }
-                claim(&mut site, &mut errors, route.output_file(), &source, bytes);
+                claim(
+                    &mut site,
+                    &mut errors,
+                    job.route.output_file(),
+                    &job.source,
+                    bytes,
+                );
             }
             Err(e) => errors.0.push(e),
         }
@@ -319,7 +329,10 @@ pub fn assemble(
         Arc::new(manifest),
     );
 
-    errors.0.extend(check_links(&site));
+    // A page that failed to render would show up as a broken link too: report the cause only.
+    if errors.is_empty() {
+        errors.0.extend(check_links(&site));
+    }
     errors.into_result().map(|()| site)
 }
 
@@ -396,7 +409,10 @@ fn check_links(site: &Site) -> Vec<BuildError> {
         .flat_map_iter(|(path, bytes)| {
             let page = path.to_string_lossy().replace('\\', "/");
             let text = String::from_utf8_lossy(bytes);
-            links::extract(&text)
+            let mut found = links::extract(&text);
+            found.sort();
+            found.dedup();
+            found
                 .into_iter()
                 .filter_map(|link| match links::resolve(&page, &link) {
                     Target::External => None,

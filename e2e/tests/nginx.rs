@@ -14,9 +14,9 @@ use e2e::{Routes, wait_until, workspace_root};
 // ---------------------------------------------------------------------------------------------
 // Scaffolding
 
-/// Builds a site into `out`.
+/// Generates the real site (this workspace's content and theme) into `out`.
 fn build_dist(out: &Path) {
-    fixture::write(out);
+    e2e::generate_site(out);
 }
 
 /// One generated `dist/` shared by the tests of this process that do not modify it.
@@ -871,104 +871,6 @@ impl LoadStats {
         } else {
             self.failures
                 .push(format!("GET {route}: incomplete HTML document"));
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Until the generator builds the real site: a small hand-made dist with the same layout.
-mod fixture {
-    use std::io::Write;
-    use std::path::Path;
-
-    fn page(title: &str) -> String {
-        format!(
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-             <link rel=\"stylesheet\" href=\"/assets/app.0123456789ab.css\"></head>\
-             <body><h1>{title}</h1>{}</body></html>\n",
-            "<p>Touchline fixture text.</p>".repeat(20)
-        )
-    }
-
-    fn put(root: &Path, rel: &str, bytes: &[u8], compress: bool) {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&path, bytes).expect("write");
-        if compress {
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-            gz.write_all(bytes).expect("gzip");
-            std::fs::write(format!("{}.gz", path.display()), gz.finish().expect("gzip"))
-                .expect("write gz");
-            let mut br = Vec::new();
-            {
-                let mut w = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
-                w.write_all(bytes).expect("brotli");
-            }
-            std::fs::write(format!("{}.br", path.display()), br).expect("write br");
-        }
-    }
-
-    /// Writes the fixture into a staging dir, then swaps it in (like the generator).
-    pub fn write(out: &Path) {
-        let staging = out.with_extension("staging");
-        let _ = std::fs::remove_dir_all(&staging);
-        let s = &staging;
-        put(s, "index.html", page("Home").as_bytes(), true);
-        put(s, "gandalf/index.html", page("Gandalf").as_bytes(), true);
-        put(s, "colombo/index.html", page("Colombo").as_bytes(), true);
-        put(
-            s,
-            "teams/arsenal/index.html",
-            page("Arsenal").as_bytes(),
-            true,
-        );
-        put(s, "404.html", page("Not found").as_bytes(), true);
-        put(
-            s,
-            "robots.txt",
-            "User-agent: *\nAllow: /\n".repeat(30).as_bytes(),
-            true,
-        );
-        put(
-            s,
-            "sitemap.xml",
-            b"<?xml version=\"1.0\"?><urlset></urlset>\n",
-            true,
-        );
-        put(
-            s,
-            "favicon.svg",
-            b"<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>\n",
-            true,
-        );
-        put(
-            s,
-            "badges/arsenal.svg",
-            b"<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>\n",
-            true,
-        );
-        put(
-            s,
-            "assets/app.0123456789ab.css",
-            "body { color: #123; }\n".repeat(30).as_bytes(),
-            true,
-        );
-        put(
-            s,
-            "_routes.json",
-            br#"{"pages": ["/", "/colombo", "/gandalf", "/teams/arsenal"],
-                "files": ["/404.html", "/robots.txt", "/sitemap.xml", "/favicon.svg", "/badges/arsenal.svg"],
-                "assets_prefix": "/assets/"}"#,
-            true,
-        );
-        if out.exists() {
-            let old = out.with_extension("old");
-            let _ = std::fs::remove_dir_all(&old);
-            std::fs::rename(out, &old).expect("rename out aside");
-            std::fs::rename(s, out).expect("rename staging");
-            std::fs::remove_dir_all(&old).expect("remove old");
-        } else {
-            std::fs::rename(s, out).expect("rename staging");
         }
     }
 }

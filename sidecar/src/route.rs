@@ -1,0 +1,354 @@
+//! Maps request targets to a bounded set of `path` label values: the routes of the generator's
+//! manifest, or, without one, the first N distinct normalised paths.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// The label for every path outside the known set.
+pub const OTHER: &str = "other";
+
+/// Longest path kept as its own label without a manifest; longer ones are `other`, so a flood of
+/// huge junk paths cannot grow memory.
+pub const MAX_LABEL_LEN: usize = 256;
+
+/// Default cap on distinct paths without a manifest.
+pub const DEFAULT_MAX_PATHS: usize = 500;
+
+/// The generator's `dist/_routes.json`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Canonical page routes, without trailing slash (except `/`).
+    pub pages: Vec<String>,
+    /// Files served under their exact path (`/404.html`, `/robots.txt`...).
+    pub files: Vec<String>,
+    /// Prefix of fingerprinted assets, e.g. `/assets/`.
+    pub assets_prefix: String,
+}
+
+/// Errors reading a manifest.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The file could not be read.
+    #[error("reading route manifest {path}: {source}")]
+    Read {
+        /// The manifest path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid manifest.
+    #[error("parsing route manifest {path}: {source}")]
+    Parse {
+        /// The manifest path.
+        path: String,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+    /// A route is not an absolute path.
+    #[error("route manifest {path}: route {route:?} does not start with '/'")]
+    Route {
+        /// The manifest path.
+        path: String,
+        /// The offending route.
+        route: String,
+    },
+}
+
+impl Manifest {
+    /// Reads and validates a manifest file.
+    pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+        let display = path.display().to_string();
+        let text = std::fs::read(path).map_err(|source| ManifestError::Read {
+            path: display.clone(),
+            source,
+        })?;
+        let manifest: Manifest =
+            serde_json::from_slice(&text).map_err(|source| ManifestError::Parse {
+                path: display.clone(),
+                source,
+            })?;
+        let all = manifest.pages.iter().chain(&manifest.files);
+        if let Some(bad) = all
+            .chain(std::iter::once(&manifest.assets_prefix))
+            .find(|r| !r.starts_with('/'))
+        {
+            return Err(ManifestError::Route {
+                path: display,
+                route: bad.clone(),
+            });
+        }
+        Ok(manifest)
+    }
+}
+
+/// Index of a path label in a [`Router`]'s label table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RouteId(pub u32);
+
+/// Turns request targets into route ids, keeping the number of distinct labels bounded.
+#[derive(Debug)]
+pub struct Router {
+    labels: Vec<String>,
+    by_path: HashMap<Box<[u8]>, RouteId>,
+    mode: Mode,
+    scratch: Vec<u8>,
+    decoded: Vec<u8>,
+}
+
+#[derive(Debug)]
+enum Mode {
+    Manifest {
+        /// Paths matched exactly before page canonicalisation (files).
+        files: HashMap<Box<[u8]>, RouteId>,
+        assets_prefix: Box<[u8]>,
+        assets: RouteId,
+        /// Routes whose GET/200 series exists from the start.
+        initial: Vec<RouteId>,
+    },
+    Open {
+        max_paths: usize,
+    },
+}
+
+/// The id of `other` in every router.
+pub const OTHER_ID: RouteId = RouteId(0);
+
+impl Router {
+    /// A router over a manifest's routes.
+    pub fn with_manifest(manifest: &Manifest) -> Router {
+        let mut router = Router::empty(Mode::Open { max_paths: 0 });
+        let mut files = HashMap::new();
+        let mut initial = Vec::new();
+        for page in &manifest.pages {
+            let id = router.add_label(page);
+            router.by_path.insert(page.as_bytes().into(), id);
+            initial.push(id);
+        }
+        for file in &manifest.files {
+            let id = router.add_label(file);
+            files.insert(file.as_bytes().into(), id);
+            initial.push(id);
+        }
+        let assets = router.add_label(&format!("{}*", manifest.assets_prefix));
+        initial.sort();
+        initial.dedup();
+        router.mode = Mode::Manifest {
+            files,
+            assets_prefix: manifest.assets_prefix.as_bytes().into(),
+            assets,
+            initial,
+        };
+        router
+    }
+
+    /// A router without a manifest: each normalised path is its own label, up to `max_paths`.
+    pub fn open(max_paths: usize) -> Router {
+        Router::empty(Mode::Open { max_paths })
+    }
+
+    fn empty(mode: Mode) -> Router {
+        Router {
+            labels: vec![OTHER.to_owned()],
+            by_path: HashMap::new(),
+            mode,
+            scratch: Vec::new(),
+            decoded: Vec::new(),
+        }
+    }
+
+    fn add_label(&mut self, label: &str) -> RouteId {
+        if let Some(i) = self.labels.iter().position(|l| l == label) {
+            return RouteId(i as u32);
+        }
+        self.labels.push(label.to_owned());
+        RouteId((self.labels.len() - 1) as u32)
+    }
+
+    /// The label of a route id.
+    pub fn label(&self, id: RouteId) -> &str {
+        self.labels.get(id.0 as usize).map_or(OTHER, String::as_str)
+    }
+
+    /// Routes whose GET/200 series should exist before any request (the manifest's).
+    pub fn initial_routes(&self) -> &[RouteId] {
+        match &self.mode {
+            Mode::Manifest { initial, .. } => initial,
+            Mode::Open { .. } => &[],
+        }
+    }
+
+    /// The id for a label read back from a checkpoint: a known label, a new one if the open
+    /// router has room, otherwise `other`.
+    pub fn id_for_label(&mut self, label: &str) -> RouteId {
+        if let Some(i) = self.labels.iter().position(|l| l == label) {
+            return RouteId(i as u32);
+        }
+        match self.mode {
+            Mode::Open { max_paths } if self.labels.len() - 1 < max_paths => {
+                let id = self.add_label(label);
+                self.by_path.insert(label.as_bytes().into(), id);
+                id
+            }
+            _ => OTHER_ID,
+        }
+    }
+
+    /// The route of a logged request target (escapes as nginx logs them).
+    pub fn route(&mut self, target: &[u8]) -> RouteId {
+        let mut path = std::mem::take(&mut self.scratch);
+        let mut decoded = std::mem::take(&mut self.decoded);
+        let id = if normalise(target, &mut decoded, &mut path) {
+            self.route_normalised(&path)
+        } else {
+            OTHER_ID
+        };
+        self.scratch = path;
+        self.decoded = decoded;
+        id
+    }
+
+    fn route_normalised(&mut self, path: &[u8]) -> RouteId {
+        match &self.mode {
+            Mode::Manifest {
+                files,
+                assets_prefix,
+                assets,
+                ..
+            } => {
+                if let Some(id) = files.get(path) {
+                    return *id;
+                }
+                if let Some(id) = self.by_path.get(canonical_page(path)) {
+                    return *id;
+                }
+                match path.strip_prefix(&**assets_prefix) {
+                    Some(name) if is_fingerprinted(name) => *assets,
+                    _ => OTHER_ID,
+                }
+            }
+            Mode::Open { max_paths } => {
+                let page = canonical_page(path);
+                if let Some(id) = self.by_path.get(page) {
+                    return *id;
+                }
+                if self.labels.len() > *max_paths || page.len() > MAX_LABEL_LEN {
+                    return OTHER_ID;
+                }
+                let label = String::from_utf8_lossy(page).into_owned();
+                let id = self.add_label(&label);
+                self.by_path.insert(page.into(), id);
+                id
+            }
+        }
+    }
+}
+
+/// `/a/index.html` and `/a/` are the page `/a`; `/index.html` is `/`.
+fn canonical_page(path: &[u8]) -> &[u8] {
+    let path = path
+        .strip_suffix(b"index.html")
+        .filter(|p| p.ends_with(b"/"))
+        .unwrap_or(path);
+    if path.len() > 1 {
+        path.strip_suffix(b"/").unwrap_or(path)
+    } else {
+        path
+    }
+}
+
+/// `name.<hex, at least 8>.ext` with no further directory.
+fn is_fingerprinted(name: &[u8]) -> bool {
+    if name.contains(&b'/') {
+        return false;
+    }
+    let mut parts = name.rsplitn(3, |b| *b == b'.');
+    let (Some(ext), Some(hash), Some(stem)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    !ext.is_empty() && !stem.is_empty() && hash.len() >= 8 && hash.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// Normalises a request target the way nginx resolves it to a location: absolute form reduced to
+/// its path, query and fragment dropped, `\xHH` log escapes and `%HH` decoded, slashes merged,
+/// `.` and `..` resolved. Returns false for targets that are not paths (`*`, CONNECT authority).
+pub fn normalise(target: &[u8], decoded: &mut Vec<u8>, out: &mut Vec<u8>) -> bool {
+    let mut t = target;
+    for scheme in [&b"http://"[..], b"https://"] {
+        if t.len() >= scheme.len() && t[..scheme.len()].eq_ignore_ascii_case(scheme) {
+            let rest = &t[scheme.len()..];
+            t = match memchr::memchr(b'/', rest) {
+                Some(i) => &rest[i..],
+                None => b"/",
+            };
+            break;
+        }
+    }
+    let end = memchr::memchr2(b'?', b'#', t).unwrap_or(t.len());
+    let t = &t[..end];
+    if !t.starts_with(b"/") {
+        return false;
+    }
+    // Pass 1: nginx's `\xHH` log escapes, into `out`.
+    out.clear();
+    let mut i = 0;
+    while i < t.len() {
+        if t[i] == b'\\' && t.get(i + 1) == Some(&b'x') {
+            if let Some(v) = hex_pair(t.get(i + 2..i + 4)) {
+                out.push(v);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(t[i]);
+        i += 1;
+    }
+    // Pass 2: percent-decoding, into `decoded`. It comes after un-escaping because nginx escapes
+    // the raw bytes of the request line, which may themselves be percent-encoded.
+    decoded.clear();
+    let mut j = 0;
+    while j < out.len() {
+        if out[j] == b'%' {
+            if let Some(v) = hex_pair(out.get(j + 1..j + 3)) {
+                decoded.push(v);
+                j += 3;
+                continue;
+            }
+        }
+        decoded.push(out[j]);
+        j += 1;
+    }
+    // Pass 3: segments, back into `out`.
+    out.clear();
+    for segment in decoded.split(|b| *b == b'/') {
+        match segment {
+            b"" | b"." => {}
+            b".." => {
+                let cut = memchr::memrchr(b'/', out).unwrap_or(0);
+                out.truncate(cut);
+            }
+            s => {
+                out.push(b'/');
+                out.extend_from_slice(s);
+            }
+        }
+    }
+    // A trailing slash, `.` or `..` names a directory: keep the slash so `/a/` stays distinct
+    // from the file `/a` until canonicalisation.
+    let last = decoded.rsplit(|b| *b == b'/').next().unwrap_or(b"");
+    if out.is_empty() || matches!(last, b"" | b"." | b"..") {
+        out.push(b'/');
+    }
+    true
+}
+
+fn hex_pair(h: Option<&[u8]>) -> Option<u8> {
+    let h = h?;
+    let v = |c: u8| (c as char).to_digit(16);
+    Some((v(h[0])? * 16 + v(h[1])?) as u8)
+}
+
+#[cfg(test)]
+mod tests;

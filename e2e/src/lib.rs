@@ -1,6 +1,7 @@
 //! Shared harness for end-to-end tests: builds the workspace's binaries, generates the site,
 //! starts real servers (nginx, the sidecar) on free loopback ports and stops them on drop.
 
+pub mod chromium;
 pub mod http;
 pub mod nginx;
 pub mod process;

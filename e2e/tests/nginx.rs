@@ -874,3 +874,155 @@ impl LoadStats {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The Content-Security-Policy and the site's pages
+
+/// Every `.html` file under `dir`.
+fn html_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("listing dist") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "html") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// What the CSP forbids that a page could contain: inline `<script>` code, `<style>` elements,
+/// `style="..."` attributes, `on*=` event handlers, `javascript:` URLs and external hosts.
+fn csp_problems(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut problems = Vec::new();
+    let mut rest = lower.as_str();
+    while let Some(start) = rest.find("<script") {
+        let tag_end = rest[start..].find('>').map_or(rest.len(), |e| start + e);
+        let tag = &rest[start..tag_end];
+        let body_end = rest[tag_end..]
+            .find("</script>")
+            .map_or(rest.len(), |e| tag_end + e);
+        let body = rest.get(tag_end + 1..body_end).unwrap_or_default();
+        if !tag.contains(" src=") || !body.trim().is_empty() {
+            problems.push(format!("inline script: {tag}>"));
+        }
+        rest = &rest[body_end..];
+    }
+    if lower.contains("<style") {
+        problems.push("a <style> element".to_string());
+    }
+    // Attributes: inside tags only.
+    for tag in lower.split('<').skip(1).filter_map(|t| t.split('>').next()) {
+        if tag.starts_with('!') || tag.starts_with('/') {
+            continue;
+        }
+        for attribute in tag.split_whitespace().skip(1) {
+            let name = attribute.split('=').next().unwrap_or_default();
+            if attribute.contains('=') && (name == "style" || name.starts_with("on")) {
+                problems.push(format!("attribute {attribute} in <{tag}>"));
+            }
+        }
+        if tag.contains("javascript:") {
+            problems.push(format!("javascript: URL in <{tag}>"));
+        }
+        for attr in ["src=\"http", "href=\"//", "src=\"//", "srcset=\"http"] {
+            if tag.contains(attr) {
+                problems.push(format!("external resource in <{tag}>"));
+            }
+        }
+        if tag.starts_with("link") && tag.contains("href=\"http") && tag.contains("stylesheet") {
+            problems.push(format!("external stylesheet in <{tag}>"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn no_page_has_inline_code_or_external_resources_the_csp_would_block() {
+    let dist = shared_dist();
+    let pages = html_files(dist);
+    assert!(pages.len() > 5, "only {} HTML files in dist/", pages.len());
+    let mut problems = Vec::new();
+    for page in &pages {
+        let html = std::fs::read_to_string(page).expect("reading a page");
+        for problem in csp_problems(&html) {
+            problems.push(format!("{}: {problem}", page.display()));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    // The check itself catches what it must.
+    let bad = "<p style=\"x\" onclick=\"y()\"></p><script>z()</script><style></style>";
+    assert_eq!(csp_problems(bad).len(), 4, "{:?}", csp_problems(bad));
+}
+
+#[test]
+fn chromium_reports_csp_violations_of_inline_code() {
+    // The canary for the test below: a page with inline code does show violations.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("canary.html"),
+        "<!doctype html><html><body><p style=\"color:red\">x</p><script>1</script></body></html>",
+    )
+    .expect("write canary.html");
+    let site = serve(dir.path());
+    let load = e2e::chromium::load(&site.nginx.url("/canary.html"), Duration::from_secs(60))
+        .expect("loading the canary in Chromium");
+    let violations = load
+        .console()
+        .into_iter()
+        .filter(|l| l.contains("Content Security Policy"))
+        .count();
+    assert_eq!(
+        violations, 2,
+        "inline style and script blocked: {}",
+        load.log
+    );
+}
+
+#[test]
+fn chromium_reports_no_csp_violation_on_the_site_pages() {
+    let site = serve_site();
+    // One page of each template, and an SVG document (served with the same CSP).
+    let routes = site.routes();
+    let mut urls = vec!["/", "/gandalf", "/colombo", "/tasks", "/no-such-page"];
+    urls.extend(
+        routes
+            .pages
+            .iter()
+            .find(|p| p.starts_with("/teams/"))
+            .map(String::as_str),
+    );
+    urls.extend(
+        routes
+            .files
+            .iter()
+            .find(|p| p.ends_with(".svg"))
+            .map(String::as_str),
+    );
+    for path in urls {
+        let load = e2e::chromium::load(&site.nginx.url(path), Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("loading {path} in Chromium: {e:#}"));
+        let violations: Vec<&str> = load
+            .console()
+            .into_iter()
+            .filter(|l| l.contains("Content Security Policy") || l.contains("Refused to"))
+            .collect();
+        assert!(violations.is_empty(), "{path}: {violations:#?}");
+        assert!(!load.dom.is_empty(), "{path}: Chromium loaded nothing");
+    }
+    // Every subresource the pages asked for was found (no 404 in the log but the missing page).
+    let log = std::fs::read_to_string(&site.access_log).expect("access log");
+    let not_found: Vec<&str> = log
+        .lines()
+        .filter(|l| {
+            l.contains("\" 404 ") && !l.contains("/no-such-page") && !l.contains("/favicon.ico")
+        })
+        .collect();
+    assert!(not_found.is_empty(), "{not_found:#?}");
+}

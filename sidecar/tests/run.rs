@@ -1,0 +1,230 @@
+//! `touchline-sidecar run` as a process: HTTP endpoints, tailing, and exact counts across
+//! restarts.
+
+mod common;
+
+use common::*;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+
+fn manifest(dir: &std::path::Path) -> std::path::PathBuf {
+    let p = dir.join("_routes.json");
+    fs::write(
+        &p,
+        r#"{"pages": ["/", "/gandalf", "/tasks"], "files": ["/robots.txt"], "assets_prefix": "/assets/"}"#,
+    )
+    .expect("manifest");
+    p
+}
+
+#[test]
+fn metrics_are_text_format_0_0_4() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let s = Sidecar::start(dir.path(), &["--log", log.to_str().expect("utf8")]);
+    let r = s.get("/metrics").expect("response");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/plain; version=0.0.4"));
+    assert!(r.body.contains("process_resident_memory_bytes"));
+}
+
+#[test]
+fn unknown_paths_are_404() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let s = Sidecar::start(dir.path(), &["--log", log.to_str().expect("utf8")]);
+    assert_eq!(s.get("/nope").map(|r| r.status), Some(404));
+    assert_eq!(s.get("/metrics/x").map(|r| r.status), Some(404));
+}
+
+#[test]
+fn readyz_waits_for_the_log_to_exist() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let s = Sidecar::start(dir.path(), &["--log", log.to_str().expect("utf8")]);
+    assert_eq!(s.get("/readyz").map(|r| r.status), Some(503));
+    append_lines(&log, "/", 1);
+    s.wait_for("/readyz 200", || {
+        s.get("/readyz").map(|r| r.status) == Some(200)
+    });
+}
+
+#[test]
+fn appended_lines_show_up_per_route() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let routes = manifest(dir.path());
+    let s = Sidecar::start(
+        dir.path(),
+        &[
+            "--log",
+            log.to_str().expect("utf8"),
+            "--routes",
+            routes.to_str().expect("utf8"),
+        ],
+    );
+    assert_eq!(
+        sample(&s.metrics(), &get_200("/tasks")),
+        Some(0.0),
+        "routes exist from the start"
+    );
+    append_lines(&log, "/gandalf/", 3);
+    append_lines(&log, "/tasks", 2);
+    assert_eq!(s.wait_sample(&get_200("/tasks"), 2.0), 2.0);
+    assert_eq!(sample(&s.metrics(), &get_200("/gandalf")), Some(3.0));
+}
+
+#[test]
+fn the_exposition_passes_promtool() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let routes = manifest(dir.path());
+    let s = Sidecar::start(
+        dir.path(),
+        &[
+            "--log",
+            log.to_str().expect("utf8"),
+            "--routes",
+            routes.to_str().expect("utf8"),
+        ],
+    );
+    append_lines(&log, "/gandalf", 2);
+    fs::write(dir.path().join("junk"), "").expect("write");
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .expect("open");
+    std::io::Write::write_all(&mut f, b"not a log line\n").expect("write");
+    s.wait_sample(r#"touchline_log_lines_total{outcome="syntax"}"#, 1.0);
+    assert_eq!(promtool_check(&s.metrics()), "");
+}
+
+#[test]
+fn several_logs_are_followed_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    let s = Sidecar::start(
+        dir.path(),
+        &[
+            "--log",
+            a.to_str().expect("utf8"),
+            "--log",
+            b.to_str().expect("utf8"),
+        ],
+    );
+    append_lines(&a, "/x", 2);
+    append_lines(&b, "/x", 3);
+    assert_eq!(s.wait_sample(&get_200("/x"), 5.0), 5.0);
+}
+
+#[test]
+fn counts_are_exact_across_a_sigterm_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let state = dir.path().join("state.json");
+    let args = [
+        "--log",
+        log.to_str().expect("utf8"),
+        "--state",
+        state.to_str().expect("utf8"),
+    ];
+    append_lines(&log, "/a", 100);
+    let s = Sidecar::start(dir.path(), &args);
+    s.wait_sample(&get_200("/a"), 100.0);
+    append_lines(&log, "/a", 10);
+    s.terminate();
+    append_lines(&log, "/a", 25); // while the sidecar is down
+    let s = Sidecar::start(dir.path(), &args);
+    assert_eq!(s.wait_sample(&get_200("/a"), 135.0), 135.0);
+    s.wait_for("readiness", || {
+        s.get("/readyz").map(|r| r.status) == Some(200)
+    });
+    assert_eq!(sample(&s.metrics(), &get_200("/a")), Some(135.0));
+}
+
+#[test]
+fn counts_are_exact_across_sigkill_restarts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let state = dir.path().join("state.json");
+    let args = [
+        "--log",
+        log.to_str().expect("utf8"),
+        "--state",
+        state.to_str().expect("utf8"),
+    ];
+    let mut written = 0.0;
+    for round in 0..4 {
+        let s = Sidecar::start(dir.path(), &args);
+        append_lines(&log, "/k", 500);
+        written += 500.0;
+        // Kill at various points: mid-read, right after reading, after a checkpoint.
+        if round % 2 == 0 {
+            s.wait_sample(&get_200("/k"), written);
+        }
+        s.kill();
+    }
+    let s = Sidecar::start(dir.path(), &args);
+    assert_eq!(s.wait_sample(&get_200("/k"), written), written);
+    let m = s.metrics();
+    assert_eq!(
+        sample(&m, r#"touchline_log_lines_total{outcome="parsed"}"#),
+        Some(written)
+    );
+    assert_eq!(
+        sample(&m, "touchline_log_bytes_read_total"),
+        Some(fs::metadata(&log).expect("stat").len() as f64)
+    );
+}
+
+#[test]
+fn a_rename_rotation_while_running_loses_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let s = Sidecar::start(dir.path(), &["--log", log.to_str().expect("utf8")]);
+    append_lines(&log, "/r", 10);
+    s.wait_sample(&get_200("/r"), 10.0);
+    fs::rename(&log, dir.path().join("access.log.1")).expect("rename");
+    append_lines(&dir.path().join("access.log.1"), "/r", 5);
+    append_lines(&log, "/r", 7);
+    assert_eq!(s.wait_sample(&get_200("/r"), 22.0), 22.0);
+    s.wait_sample("touchline_log_rotations_total", 1.0);
+}
+
+#[test]
+fn reclaim_frees_disk_blocks_and_counts_stay_exact() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let state = dir.path().join("state.json");
+    append_lines(&log, "/big", 40_000);
+    let blocks_before = fs::metadata(&log).expect("stat").blocks();
+    let s = Sidecar::start(
+        dir.path(),
+        &[
+            "--log",
+            log.to_str().expect("utf8"),
+            "--state",
+            state.to_str().expect("utf8"),
+            "--reclaim",
+        ],
+    );
+    s.wait_sample(&get_200("/big"), 40_000.0);
+    s.wait_for("blocks to be punched", || {
+        fs::metadata(&log).expect("stat").blocks() * 10 < blocks_before
+    });
+    append_lines(&log, "/big", 5);
+    assert_eq!(s.wait_sample(&get_200("/big"), 40_005.0), 40_005.0);
+    s.kill();
+    let s = Sidecar::start(
+        dir.path(),
+        &[
+            "--log",
+            log.to_str().expect("utf8"),
+            "--state",
+            state.to_str().expect("utf8"),
+            "--reclaim",
+        ],
+    );
+    append_lines(&log, "/big", 1);
+    assert_eq!(s.wait_sample(&get_200("/big"), 40_006.0), 40_006.0);
+}

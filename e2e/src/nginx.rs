@@ -98,7 +98,7 @@ pub fn render_config(template: &str, env: &Environment) -> Result<String> {
         ),
         (
             "client_body_temp_path",
-            format!("client_body_temp_path {};", temp("body")?),
+            format!("client_body_temp_path {};", temp("client_body")?),
         ),
         (
             "proxy_temp_path",
@@ -163,7 +163,8 @@ pub fn render_config(template: &str, env: &Environment) -> Result<String> {
 }
 
 /// Writes a runnable configuration for `env` into `<runtime_dir>/conf/`: the rendered
-/// `nginx.conf` beside copies of every other file of `nginx/`. Returns the rendered file's path.
+/// `nginx.conf` beside copies of the other `*.conf` files of `nginx/` and `mime.types` (as
+/// `nginx/render-conf` does). Returns the rendered file's path.
 pub fn write_config(env: &Environment) -> Result<PathBuf> {
     let source = config_dir();
     let conf_dir = env.runtime_dir.join("conf");
@@ -176,7 +177,9 @@ pub fn write_config(env: &Environment) -> Result<PathBuf> {
     {
         let entry = entry?;
         let path = entry.path();
-        if path.is_file() && entry.file_name() != "nginx.conf" {
+        let name = entry.file_name();
+        let snippet = path.extension().is_some_and(|e| e == "conf") || name == "mime.types";
+        if path.is_file() && snippet && name != "nginx.conf" {
             std::fs::copy(&path, conf_dir.join(entry.file_name()))
                 .with_context(|| format!("copying {}", path.display()))?;
         }

@@ -262,6 +262,47 @@ fn only_the_environment_lines_differ_from_the_production_configuration() {
     assert!(rendered.contains("access_log \"/var/log/site.log\" touchline;"));
 }
 
+#[test]
+fn the_shell_renderer_writes_the_same_configuration_as_the_tests() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let env = nginx::Environment {
+        listen: "127.0.0.1:18080".to_string(),
+        root: dir.path().join("dist"),
+        access_log: dir.path().join("logs/access.log"),
+        runtime_dir: dir.path().join("rust"),
+    };
+    let rust_conf = nginx::write_config(&env).expect("rendering in Rust");
+    let shell_dir = dir.path().join("shell");
+    let status = Command::new(nginx::config_dir().join("render-conf"))
+        .arg(&shell_dir)
+        .arg(&env.listen)
+        .arg(&env.root)
+        .arg(&env.access_log)
+        .arg(&env.runtime_dir)
+        .status()
+        .expect("running nginx/render-conf");
+    assert!(status.success(), "nginx/render-conf failed");
+    let conf_dir = rust_conf.parent().expect("conf dir");
+    let mut names: Vec<_> = std::fs::read_dir(conf_dir)
+        .expect("listing")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    names.sort();
+    let mut shell_names: Vec<_> = std::fs::read_dir(&shell_dir)
+        .expect("listing")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    shell_names.sort();
+    assert_eq!(names, shell_names, "the same files");
+    for name in names {
+        assert_eq!(
+            std::fs::read_to_string(conf_dir.join(&name)).expect("read"),
+            std::fs::read_to_string(shell_dir.join(&name)).expect("read"),
+            "{name:?} differs"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Routes
 

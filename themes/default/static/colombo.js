@@ -60,8 +60,8 @@
     time.textContent = hms;
     time.setAttribute("datetime", p.year + "-" + p.month + "-" + p.day + "T" + hms + "+05:30");
     date.textContent = dateFormat.format(now) + " (UTC+05:30)";
-    // Wake up just after the next whole second.
-    window.setTimeout(tick, 1000 - (now.getTime() % 1000) + 5);
+    // Wake up at the next whole second (a timer that fires a little early just runs again).
+    window.setTimeout(tick, 1000 - (now.getTime() % 1000));
   }
 
   tick();

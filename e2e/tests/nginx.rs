@@ -380,12 +380,28 @@ fn a_missing_page_returns_404_with_the_404_page() {
 fn directories_are_not_listed() {
     let site = serve_site();
     let routes = site.routes();
-    let response = site.get(&routes.assets_prefix);
-    assert_eq!(response.status, 404, "GET {}", routes.assets_prefix);
-    assert!(
-        !response.text().contains("Index of"),
-        "no directory listing"
-    );
+    let assets = routes.assets_prefix.trim_end_matches('/');
+    // Directories without an index.html, with and without the slash: 404, never a listing nor
+    // nginx's redirect to the slashed URL (which would name nginx's own host and port).
+    for path in [
+        routes.assets_prefix.as_str(),
+        assets,
+        "/teams",
+        "/teams/",
+        "/badges/",
+    ] {
+        let response = site.get(path);
+        assert_eq!(response.status, 404, "GET {path}");
+        assert_eq!(
+            response.header("location"),
+            None,
+            "GET {path} must not redirect"
+        );
+        assert!(
+            !response.text().contains("Index of"),
+            "GET {path}: no directory listing"
+        );
+    }
 }
 
 #[test]

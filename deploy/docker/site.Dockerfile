@@ -37,4 +37,6 @@ USER 101:101
 EXPOSE 8080
 # nginx finishes in-flight requests on QUIT (graceful), not on TERM.
 STOPSIGNAL SIGQUIT
-CMD ["nginx", "-c", "/etc/nginx/touchline/nginx.conf", "-g", "daemon off;"]
+# -e stderr: nginx opens its compiled-in error log (/var/log/nginx/error.log) before reading the
+# config; on a read-only root filesystem that would be a startup alert.
+CMD ["nginx", "-e", "stderr", "-c", "/etc/nginx/touchline/nginx.conf", "-g", "daemon off;"]

@@ -75,6 +75,46 @@ nginx -t -q -e stderr -c "$scratch/nginx/conf/nginx.conf"
 gixy "$scratch/nginx/conf/nginx.conf" > "$scratch/gixy.txt" 2>&1 || { cat "$scratch/gixy.txt"; exit 1; }
 gixy deploy/tempo/nginx-otel.conf > "$scratch/gixy.txt" 2>&1 || { cat "$scratch/gixy.txt"; exit 1; }
 
+step "the containers' nginx config serving for real: probe, pages, 404; access log to file and stdout"
+generator_bin=target/release/touchline
+[ -x "$generator_bin" ] || {
+  echo "40-deploy: $generator_bin missing; build it with: cargo build --release -p generator" >&2
+  exit 1
+}
+"$generator_bin" -q generate --root . --out "$scratch/dist"
+# Run as root (CI), nginx's workers are "nobody" (no `user` line in the container config): let
+# them read the scratch folder.
+chmod 0755 "$scratch"
+port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sed -e "s#listen 8080 #listen 127.0.0.1:$port #" -e "s#root /srv/touchline/dist;#root $scratch/dist;#" \
+  "$scratch/nginx/conf/nginx.conf" > "$scratch/nginx/conf/run.conf"
+nginx -e stderr -c "$scratch/nginx/conf/run.conf" -g 'daemon off;' \
+  > "$scratch/nginx/stdout.log" 2> "$scratch/nginx/stderr.log" &
+nginx_pid=$!
+trap 'kill "$nginx_pid" 2> /dev/null || true; rm -rf "$scratch"' EXIT
+for _ in $(seq 1 100); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2> /dev/null && break
+  sleep 0.1
+done
+expect_status() { # expect_status PATH STATUS
+  local got
+  got=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$1")
+  [ "$got" = "$2" ] || { echo "40-deploy: container nginx: GET $1 answered $got, expected $2" >&2; cat "$scratch/nginx/stderr.log" >&2; exit 1; }
+}
+expect_status /healthz 200
+expect_status / 200
+expect_status /gandalf 200
+expect_status /no-such-page 404
+kill -QUIT "$nginx_pid"
+wait "$nginx_pid" || true
+# Three requests logged (probes are not) in the `touchline` format, once in the file for the
+# sidecar and once on stdout for Loki.
+for log in "$scratch/nginx/log/access.log" "$scratch/nginx/stdout.log"; do
+  lines=$(grep -cE '^127\.0\.0\.1 - - \[[^]]+\] "GET /[a-z-]* HTTP/1\.1" (200|404) [0-9]+ "-" "curl/[^"]*" [0-9]+\.[0-9]{3}$' "$log" || true)
+  [ "$lines" = 3 ] || { echo "40-deploy: container nginx: $log has $lines access lines, expected 3:" >&2; cat "$log" >&2; exit 1; }
+done
+echo "container nginx config served /, /gandalf, 404 and the probe; 3 lines in the file and on stdout"
+
 step "promtool check config / check rules / test rules"
 promtool check config deploy/prometheus/prometheus.yml
 promtool check config --agent deploy/prometheus/agent.yml

@@ -336,20 +336,61 @@ fn every_dashboard_query_returns_data_from_real_traffic() -> Result<()> {
             ));
         }
     }
-    // The real Prometheus loaded the project's rule groups.
-    let rules = http::get(prom_port, "/api/v1/rules")?;
-    let rules: Value = serde_json::from_slice(&rules.body)?;
+    // The real Prometheus loaded the project's rule groups, evaluates every rule without error,
+    // and every recording rule yields series from the real sidecar's metrics (so label values
+    // the rules rely on, such as le="0.25", match what the sidecar exposes). The recording
+    // group runs every 30 s: wait for its first evaluation.
+    let mut rules = Value::Null;
+    let evaluated = wait_until(Duration::from_secs(45), || {
+        let Ok(r) = http::get(prom_port, "/api/v1/rules") else {
+            return false;
+        };
+        let Ok(v) = serde_json::from_slice::<Value>(&r.body) else {
+            return false;
+        };
+        rules = v;
+        let all: Vec<&Value> = rules["data"]["groups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|g| g["rules"].as_array().into_iter().flatten())
+            .collect();
+        !all.is_empty()
+            && all.iter().all(|r| {
+                r["health"] == "ok"
+                    && !r["lastEvaluation"]
+                        .as_str()
+                        .unwrap_or("0001")
+                        .starts_with("0001")
+            })
+    });
     let groups = rules["data"]["groups"].as_array().map_or(0, Vec::len);
-    if groups != 2 {
+    if !evaluated || groups != 2 {
         failures.push(format!(
-            "Prometheus loaded {groups} rule groups, expected 2: {rules}"
+            "rules not all evaluated healthy in 45 s ({groups} groups): {rules}"
         ));
+    }
+    let records: BTreeSet<String> = rules["data"]["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|g| g["rules"].as_array().into_iter().flatten())
+        .filter(|r| r["type"] == "recording")
+        .filter_map(|r| r["name"].as_str().map(str::to_string))
+        .collect();
+    if records.len() < 10 {
+        failures.push(format!("only {} recording rules loaded", records.len()));
+    }
+    for record in &records {
+        if query(prom_port, record)?.is_empty() {
+            failures.push(format!("recording rule {record} has no series"));
+        }
     }
 
     sidecar.check_running()?;
     assert!(
         failures.is_empty(),
-        "{} of {} dashboard queries failed after {sent} requests:\n{}",
+        "{} checks failed ({} dashboard queries, {sent} requests):\n{}",
         failures.len(),
         panels.len(),
         failures.join("\n")

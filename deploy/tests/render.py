@@ -142,11 +142,20 @@ def main() -> int:
         "reclaim off": "--reclaim" not in dep["template"]["spec"]["containers"][1]["args"],
     }
     problems += [f"helm custom values: {name} not applied" for name, ok in checks.items() if not ok]
+    # values.schema.json refuses what would otherwise be silently ignored or unsafe.
+    for bad in ({"replicaCuont": 3}, {"image": {"site": {"repository": "x", "tag": "latest"}}},
+                {"ingress": {"hosts": [{"host": "a", "paths": ["no-slash"]}]}}):
+        try:
+            helm_render(bad, "touchline")
+            problems.append(f"helm values {bad} were accepted; values.schema.json should refuse them")
+        except helm.HelmError:
+            pass
     for p in problems:
         print(f"FINDING: {p}")
     if not problems:
         print(f"render: {len(k)} Kustomize renderings and {len(h)} Helm renderings valid; "
-              f"3 overlay/values pairs free of drift; custom values applied ({', '.join(checks)})")
+              f"3 overlay/values pairs free of drift; custom values applied ({', '.join(checks)}); "
+              f"bad values refused by values.schema.json")
     return 1 if problems else 0
 
 

@@ -1,6 +1,7 @@
 //! Touchline's metrics sidecar: tails nginx access logs and exposes exact per-route request
 //! metrics for Prometheus.
 
+pub mod hash;
 pub mod lines;
 pub mod metrics;
 pub mod parse;

@@ -3,7 +3,6 @@
 //! is what makes replay fast, and the counts serialise with the file offsets for exact restarts.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
 use prometheus::core::{Collector, Desc};
@@ -11,7 +10,7 @@ use prometheus::proto::{self, MetricFamily, MetricType};
 use serde::{Deserialize, Serialize};
 
 use crate::lines::LineEvent;
-use crate::parse::{Malformed, Method, Status, parse_line};
+use crate::parse::{LineParser, Malformed, Method, Status};
 use crate::route::{OTHER_ID, RouteId, Router};
 
 /// Histogram upper bounds in microseconds: 1 ms to 10 s, suited to a static site.
@@ -31,26 +30,7 @@ const LAST_TS: &str = "touchline_log_last_line_timestamp_seconds";
 /// `outcome` label of a parsed line.
 const PARSED: &str = "parsed";
 
-/// Multiply-xorshift hasher for the packed `u64` series keys: SipHash would dominate replay time.
-#[derive(Debug, Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        let x = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = x ^ (x >> 29);
-    }
-}
-
-type KeyMap = HashMap<u64, u64, BuildHasherDefault<KeyHasher>>;
+type KeyMap = crate::hash::FastMap<u64, u64>;
 
 /// Latency histogram of one path, with non-cumulative buckets.
 #[derive(Debug, Clone, Default)]
@@ -72,6 +52,7 @@ struct PathStats {
 #[derive(Debug)]
 pub struct Aggregator {
     router: Router,
+    parser: LineParser,
     requests: KeyMap,
     paths: Vec<PathStats>,
     /// Index 0 is `parsed`, then [`Malformed::ALL`] in order.
@@ -111,6 +92,7 @@ impl Aggregator {
     pub fn new(router: Router) -> Aggregator {
         let mut agg = Aggregator {
             router,
+            parser: LineParser::default(),
             requests: KeyMap::default(),
             paths: Vec::new(),
             lines: [0; 1 + Malformed::ALL.len()],
@@ -145,7 +127,7 @@ impl Aggregator {
 
     /// Parses and counts one line.
     pub fn record_line(&mut self, line: &[u8]) {
-        let parsed = match parse_line(line) {
+        let parsed = match self.parser.parse(line) {
             Ok(l) => l,
             Err(m) => {
                 self.lines[malformed_index(m)] += 1;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use memchr::{memchr, memchr2};
+use memchr::memchr;
 
 /// Longest line the sidecar parses; longer lines are counted as `too_long` without being buffered.
 /// nginx's default request line limit is 8 KiB and escaping can quadruple it, so 64 KiB leaves
@@ -239,6 +239,37 @@ pub fn parse_request(raw: &[u8]) -> Option<RequestLine<'_>> {
 
 /// Parses one line (without its newline; a trailing `\r` is ignored).
 pub fn parse_line(line: &[u8]) -> Result<LogLine<'_>, Malformed> {
+    LineParser::default().parse(line)
+}
+
+/// [`parse_line`] remembering the last timestamp, since consecutive lines mostly share it.
+#[derive(Debug, Default, Clone)]
+pub struct LineParser {
+    last_time: [u8; 26],
+    last_ts: Option<i64>,
+}
+
+impl LineParser {
+    /// Parses one line, like [`parse_line`].
+    pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<LogLine<'a>, Malformed> {
+        parse_with(line, |t| {
+            if self.last_ts.is_some() && t == self.last_time {
+                return self.last_ts;
+            }
+            let ts = parse_time_local(t);
+            if let (Some(_), Ok(raw)) = (ts, <[u8; 26]>::try_from(t)) {
+                self.last_time = raw;
+                self.last_ts = ts;
+            }
+            ts
+        })
+    }
+}
+
+fn parse_with(
+    line: &[u8],
+    mut time_local: impl FnMut(&[u8]) -> Option<i64>,
+) -> Result<LogLine<'_>, Malformed> {
     if line.len() > MAX_LINE {
         return Err(Malformed::TooLong);
     }
@@ -248,20 +279,27 @@ pub fn parse_line(line: &[u8]) -> Result<LogLine<'_>, Malformed> {
     }
     let mut cur = Cursor { rest: line };
 
-    let remote_addr = cur.until(b' ').ok_or(Malformed::Syntax)?;
+    let remote_addr = cur.until_near(b' ').ok_or(Malformed::Syntax)?;
     if remote_addr.is_empty() || !cur.eat(b"- ") {
         return Err(Malformed::Syntax);
     }
     // `$remote_user` is not escaped by nginx and may in theory contain spaces, so it ends at the
     // bracket that opens the timestamp rather than at the next space.
-    let open = memchr(b'[', cur.rest).ok_or(Malformed::Syntax)?;
+    let open = find_near(b'[', cur.rest).ok_or(Malformed::Syntax)?;
     if open == 0 || cur.rest[open - 1] != b' ' {
         return Err(Malformed::Syntax);
     }
     let remote_user = &cur.rest[..open - 1];
     cur.rest = &cur.rest[open + 1..];
-    let time = cur.until(b']').ok_or(Malformed::Syntax)?;
-    let timestamp = parse_time_local(time).ok_or(Malformed::Timestamp)?;
+    // `$time_local` has a fixed width; look for its bracket there first.
+    let time = if cur.rest.get(26) == Some(&b']') {
+        let t = &cur.rest[..26];
+        cur.rest = &cur.rest[27..];
+        t
+    } else {
+        cur.until(b']').ok_or(Malformed::Syntax)?
+    };
+    let timestamp = time_local(time).ok_or(Malformed::Timestamp)?;
     if !cur.eat(b" ") {
         return Err(Malformed::Syntax);
     }
@@ -269,22 +307,33 @@ pub fn parse_line(line: &[u8]) -> Result<LogLine<'_>, Malformed> {
     if !cur.eat(b" ") {
         return Err(Malformed::Syntax);
     }
-    let status_field = cur.until(b' ').ok_or(Malformed::Syntax)?;
+    let status_field = cur.until_near(b' ').ok_or(Malformed::Syntax)?;
     if status_field.is_empty() {
         return Err(Malformed::Syntax);
     }
     let status = Status::from_bytes(status_field);
-    let bytes_field = cur.until(b' ').ok_or(Malformed::Syntax)?;
+    let bytes_field = cur.until_near(b' ').ok_or(Malformed::Syntax)?;
     let body_bytes = parse_body_bytes(bytes_field).ok_or(Malformed::Bytes)?;
     let referer = cur.quoted().ok_or(Malformed::Syntax)?;
     if !cur.eat(b" ") {
         return Err(Malformed::Syntax);
     }
-    let user_agent = cur.quoted().ok_or(Malformed::Syntax)?;
-    let request_time = match cur.rest {
-        [] => None,
-        [b' ', field @ ..] => parse_request_time(field).ok_or(Malformed::RequestTime)?,
-        _ => return Err(Malformed::Syntax),
+    // The user agent is the last quoted field: it ends at the line's last quote, so it needs no
+    // scan of its own (it is the longest field, and this is the hot path).
+    let ua_and_rest = cur.rest.strip_prefix(b"\"").ok_or(Malformed::Syntax)?;
+    let (user_agent, request_time) = match ua_and_rest {
+        [ua @ .., b'"'] => (ua, None),
+        _ => {
+            let sp = ua_and_rest
+                .iter()
+                .rposition(|b| *b == b' ')
+                .ok_or(Malformed::Syntax)?;
+            let ua = ua_and_rest[..sp]
+                .strip_suffix(b"\"")
+                .ok_or(Malformed::Syntax)?;
+            let rt = parse_request_time(&ua_and_rest[sp + 1..]).ok_or(Malformed::RequestTime)?;
+            (ua, rt)
+        }
     };
     Ok(LogLine {
         remote_addr,
@@ -313,6 +362,16 @@ impl<'a> Cursor<'a> {
         Some(field)
     }
 
+    /// Like `until`, for a delimiter expected within a few bytes, where a plain loop beats
+    /// memchr's setup.
+    #[inline]
+    fn until_near(&mut self, delim: u8) -> Option<&'a [u8]> {
+        let i = find_near(delim, self.rest)?;
+        let field = &self.rest[..i];
+        self.rest = &self.rest[i + 1..];
+        Some(field)
+    }
+
     /// Skips `prefix` if the rest starts with it.
     fn eat(&mut self, prefix: &[u8]) -> bool {
         match self.rest.strip_prefix(prefix) {
@@ -325,21 +384,31 @@ impl<'a> Cursor<'a> {
     }
 
     /// Takes a `"..."` field. nginx writes a quote inside as `\x22`; Apache writes `\"`, so a
-    /// backslash always escapes the next byte.
+    /// quote preceded by an odd number of backslashes is escaped.
     fn quoted(&mut self) -> Option<&'a [u8]> {
         let body = self.rest.strip_prefix(b"\"")?;
         let mut i = 0;
         loop {
-            i += memchr2(b'"', b'\\', &body[i..])?;
-            if body[i] == b'"' {
+            i += memchr(b'"', &body[i..])?;
+            let backslashes = body[..i].iter().rev().take_while(|b| **b == b'\\').count();
+            if backslashes % 2 == 0 {
                 self.rest = &body[i + 1..];
                 return Some(&body[..i]);
             }
-            i += 2;
-            if i > body.len() {
-                return None;
-            }
+            i += 1;
         }
+    }
+}
+
+/// Position of `delim`, scanning the first bytes by hand and the rest with memchr.
+#[inline]
+fn find_near(delim: u8, hay: &[u8]) -> Option<usize> {
+    const NEAR: usize = 48;
+    let head = &hay[..hay.len().min(NEAR)];
+    match head.iter().position(|b| *b == delim) {
+        Some(i) => Some(i),
+        None if hay.len() > NEAR => memchr(delim, &hay[NEAR..]).map(|i| i + NEAR),
+        None => None,
     }
 }
 

@@ -1,10 +1,11 @@
 //! Maps request targets to a bounded set of `path` label values: the routes of the generator's
 //! manifest, or, without one, the first N distinct normalised paths.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Deserialize;
+
+use crate::hash::FastMap;
 
 /// The label for every path outside the known set.
 pub const OTHER: &str = "other";
@@ -92,8 +93,11 @@ pub struct RouteId(pub u32);
 #[derive(Debug)]
 pub struct Router {
     labels: Vec<String>,
-    by_path: HashMap<Box<[u8]>, RouteId>,
+    by_path: FastMap<Box<[u8]>, RouteId>,
     mode: Mode,
+    /// Routes of recently seen raw targets (query stripped): real traffic repeats a few targets,
+    /// so most lines skip normalisation. Cleared when full, which bounds it.
+    cache: FastMap<Box<[u8]>, RouteId>,
     scratch: Vec<u8>,
     decoded: Vec<u8>,
 }
@@ -102,7 +106,7 @@ pub struct Router {
 enum Mode {
     Manifest {
         /// Paths matched exactly before page canonicalisation (files).
-        files: HashMap<Box<[u8]>, RouteId>,
+        files: FastMap<Box<[u8]>, RouteId>,
         assets_prefix: Box<[u8]>,
         assets: RouteId,
         /// Routes whose GET/200 series exists from the start.
@@ -113,6 +117,9 @@ enum Mode {
     },
 }
 
+/// Most targets remembered in the route cache.
+const CACHE_MAX: usize = 4096;
+
 /// The id of `other` in every router.
 pub const OTHER_ID: RouteId = RouteId(0);
 
@@ -120,7 +127,7 @@ impl Router {
     /// A router over a manifest's routes.
     pub fn with_manifest(manifest: &Manifest) -> Router {
         let mut router = Router::empty(Mode::Open { max_paths: 0 });
-        let mut files = HashMap::new();
+        let mut files = FastMap::default();
         let mut initial = Vec::new();
         for page in &manifest.pages {
             let id = router.add_label(page);
@@ -152,7 +159,8 @@ impl Router {
     fn empty(mode: Mode) -> Router {
         Router {
             labels: vec![OTHER.to_owned()],
-            by_path: HashMap::new(),
+            by_path: FastMap::default(),
+            cache: FastMap::default(),
             mode,
             scratch: Vec::new(),
             decoded: Vec::new(),
@@ -183,6 +191,7 @@ impl Router {
     /// The id for a label read back from a checkpoint: a known label, a new one if the open
     /// router has room, otherwise `other`.
     pub fn id_for_label(&mut self, label: &str) -> RouteId {
+        self.cache.clear();
         if let Some(i) = self.labels.iter().position(|l| l == label) {
             return RouteId(i as u32);
         }
@@ -198,6 +207,21 @@ impl Router {
 
     /// The route of a logged request target (escapes as nginx logs them).
     pub fn route(&mut self, target: &[u8]) -> RouteId {
+        let key = &target[..path_end(target)];
+        if let Some(id) = self.cache.get(key) {
+            return *id;
+        }
+        let id = self.route_uncached(target);
+        if key.len() <= MAX_LABEL_LEN {
+            if self.cache.len() >= CACHE_MAX {
+                self.cache.clear();
+            }
+            self.cache.insert(key.into(), id);
+        }
+        id
+    }
+
+    fn route_uncached(&mut self, target: &[u8]) -> RouteId {
         let mut path = std::mem::take(&mut self.scratch);
         let mut decoded = std::mem::take(&mut self.decoded);
         let id = if normalise(target, &mut decoded, &mut path) {
@@ -243,6 +267,20 @@ impl Router {
                 id
             }
         }
+    }
+}
+
+/// Where the path of a target ends (its query or fragment starts). Paths are short, so a plain
+/// loop over the first bytes beats memchr's setup.
+fn path_end(target: &[u8]) -> usize {
+    const NEAR: usize = 64;
+    let head = &target[..target.len().min(NEAR)];
+    match head.iter().position(|b| *b == b'?' || *b == b'#') {
+        Some(i) => i,
+        None if target.len() > NEAR => {
+            memchr::memchr2(b'?', b'#', &target[NEAR..]).map_or(target.len(), |i| i + NEAR)
+        }
+        None => target.len(),
     }
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Renders every Kustomize overlay and the Helm chart offline, validates, and checks drift.
 
-    render.py OUTDIR
+    render.py OUTDIR [DIST/_routes.json]
 
 1. `kubectl kustomize` renders deploy/k8s/base and each overlay (dev, prod, nodeport).
 2. The Helm SDK (PyPI helm-python-sdk) lints the chart (strict: warnings fail) and renders it
@@ -11,6 +11,7 @@
    pod standards).
 4. Drift: each Kustomize overlay is compared with its Helm twin on the kinds, names and key
    fields of every object (see drift()), so the two install paths cannot silently diverge.
+5. With a route manifest: every Ingress routes each top-level section of the site's pages.
 Exits 1 on any finding.
 """
 import copy
@@ -150,6 +151,18 @@ def main() -> int:
             problems.append(f"helm values {bad} were accepted; values.schema.json should refuse them")
         except helm.HelmError:
             pass
+    if len(sys.argv) > 2:
+        import json
+        pages = json.loads(pathlib.Path(sys.argv[2]).read_text())["pages"]
+        sections = {"/"} | {"/" + p.strip("/").split("/")[0] for p in pages if p != "/"}
+        for label, docs in [*k.items(), *h.items()]:
+            for d in docs:
+                if d["kind"] != "Ingress" or label == "custom":
+                    continue
+                for rule in d["spec"]["rules"]:
+                    paths = {p["path"] for p in rule["http"]["paths"]}
+                    if sections - paths:
+                        problems.append(f"{label}: Ingress host {rule['host']} has no path for {sorted(sections - paths)}")
     for p in problems:
         print(f"FINDING: {p}")
     if not problems:

@@ -122,7 +122,7 @@ promtool check rules deploy/prometheus/rules/*.yml
 promtool test rules deploy/prometheus/tests/*.test.yml
 
 step "Kustomize overlays + Helm chart: render, kubernetes-validate --strict (k8s $K8S_VERSION), drift"
-python deploy/tests/render.py "$scratch/rendered"
+python deploy/tests/render.py "$scratch/rendered" "$scratch/dist/_routes.json"
 
 step "Grafana dashboards (static; e2e/tests/dashboards.rs runs every query for real)"
 python deploy/tests/check_dashboard.py

@@ -5,6 +5,7 @@ pub mod chromium;
 pub mod http;
 pub mod nginx;
 pub mod process;
+pub mod prometheus;
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, TcpListener};

@@ -2,7 +2,7 @@
 # Browser suite (issue 6): every page in a real headless Chromium against the real nginx.
 #
 # Generates a fresh dist/ into a temporary folder with `touchline generate`, renders the project's
-# nginx/nginx.conf for that folder (its "# env" lines replaced, as e2e/src/nginx.rs does), starts
+# nginx/nginx.conf for that folder with nginx/render-conf (its "# env" lines replaced), starts
 # nginx on a free 127.0.0.1 port, and runs tests/browser/ with `node --test`: behaviour, console
 # and CSP errors, other-origin requests, screenshots (test-output/), axe, the Nu HTML checker,
 # Lighthouse and the home page's weight. nginx is stopped on exit, whatever happens.
@@ -78,44 +78,9 @@ dist=$work/dist
 # --- the project's nginx config, rendered for this run -----------------------------------------
 port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 prefix=$work/nginx
-mkdir -p "$prefix/conf" "$prefix/tmp"
-for f in nginx/*; do
-  [ -f "$f" ] && [ "$(basename "$f")" != nginx.conf ] && cp "$f" "$prefix/conf/"
-done
-if [ "$(id -u)" -eq 0 ]; then user_line="user root root;"; else user_line="# user: not root"; fi
-# Every line marked "# env" is replaced by this run's directive of the same name; an unknown
-# marked directive or a missing one is an error, so this cannot drift from nginx/nginx.conf.
-awk -v user="$user_line" -v prefix="$prefix" -v port="$port" -v root="$dist" '
-  BEGIN {
-    r["user"] = user
-    r["pid"] = "pid \"" prefix "/nginx.pid\";"
-    r["error_log"] = "error_log \"" prefix "/error.log\" warn;"
-    split("client_body proxy fastcgi uwsgi scgi", temps, " ")
-    for (i in temps) r[temps[i] "_temp_path"] = temps[i] "_temp_path \"" prefix "/tmp/" temps[i] "\";"
-    r["listen"] = "listen 127.0.0.1:" port " default_server;"
-    r["root"] = "root \"" root "\";"
-    r["access_log"] = "access_log \"" prefix "/access.log\" touchline;"
-  }
-  {
-    line = $0
-    sub(/[ \t]+$/, "", line)
-    if (line ~ /# env$/ && $1 !~ /^#/) {
-      name = $1
-      if (!(name in r)) { printf "nginx.conf line %d: unknown \"# env\" directive %s\n", NR, name > "/dev/stderr"; bad = 1; next }
-      if (name in used) { printf "nginx.conf line %d: \"# env\" directive %s twice\n", NR, name > "/dev/stderr"; bad = 1; next }
-      used[name] = 1
-      match($0, /^[ \t]*/)
-      print substr($0, 1, RLENGTH) r[name]
-      next
-    }
-    print
-  }
-  END {
-    for (name in r) if (!(name in used)) { printf "nginx.conf has no \"# env\" line for %s\n", name > "/dev/stderr"; bad = 1 }
-    exit bad
-  }
-' nginx/nginx.conf >"$prefix/conf/nginx.conf" || fail "rendering nginx/nginx.conf failed"
-
+[ -x nginx/render-conf ] || fail "nginx/render-conf is missing"
+nginx/render-conf "$prefix/conf" "127.0.0.1:$port" "$dist" "$prefix/access.log" "$prefix" ||
+  fail "nginx/render-conf could not render nginx/nginx.conf"
 nginx -p "$prefix" -e "$prefix/error.log" -c "$prefix/conf/nginx.conf" -t -q ||
   fail "nginx -t rejected the rendered configuration ($prefix/conf/nginx.conf)"
 nginx -p "$prefix" -e "$prefix/error.log" -c "$prefix/conf/nginx.conf" -g 'daemon off;' &

@@ -1,0 +1,104 @@
+// Quality gates: the Nu HTML Checker on every generated page (and SVG), and Lighthouse on five
+// pages against the real nginx, each of its four categories at 95 or more.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { createRequire } from "node:module";
+import { promisify } from "node:util";
+import { DIST, OUTPUT, CHROME_PATH, CHROME_FLAGS, url } from "./lib.mjs";
+
+const run = promisify(execFile);
+const require = createRequire(import.meta.url);
+const LIGHTHOUSE_MIN = 95;
+const LIGHTHOUSE_PAGES = [
+  ["home", "/"],
+  ["gandalf", "/gandalf"],
+  ["colombo", "/colombo"],
+  ["tasks", "/tasks"],
+  ["club", "/teams/arsenal"],
+];
+const CATEGORIES = ["performance", "accessibility", "best-practices", "seo"];
+
+function files(dir, pattern) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...files(path, pattern));
+    else if (pattern.test(name)) out.push(path);
+  }
+  return out.sort();
+}
+
+describe("Nu HTML Checker", () => {
+  it("reports no error on any generated page or SVG (one Java run)", async () => {
+    const jar = join(require.resolve("vnu-jar/package.json"), "..", "build/dist/vnu.jar");
+    const pages = files(DIST, /\.html$/);
+    const svgs = files(DIST, /\.svg$/);
+    assert.ok(pages.length >= 25, `${pages.length} HTML files`);
+    let stdout = "";
+    let stderr = "";
+    let failed = false;
+    try {
+      ({ stdout, stderr } = await run(
+        "java",
+        ["-jar", jar, "--errors-only", "--also-check-svg", "--format", "json", ...pages, ...svgs],
+        { maxBuffer: 64 * 1024 * 1024 },
+      ));
+    } catch (error) {
+      ({ stdout = "", stderr = "" } = error);
+      failed = true;
+      if (error.code === "ENOENT") throw new Error("java is not installed");
+    }
+    const report = JSON.parse(stderr || stdout || '{"messages":[]}');
+    const errors = report.messages.filter((m) => m.type === "error" || m.subType === "fatal");
+    const summary = errors
+      .map((m) => `${relative(DIST, decodeURI(m.url.replace(/^file:/, "")))}:${m.lastLine}: ${m.message}`)
+      .join("\n");
+    console.log(`vnu: ${pages.length} HTML and ${svgs.length} SVG files, ${errors.length} errors`);
+    assert.equal(summary, "", `vnu errors:\n${summary}`);
+    assert.equal(failed, false, "vnu exited non-zero");
+  });
+});
+
+describe("Lighthouse", () => {
+  it(`scores ${LIGHTHOUSE_MIN}+ in every category on ${LIGHTHOUSE_PAGES.length} pages`, { timeout: 10 * 60 * 1000 }, async () => {
+    const cli = join(require.resolve("lighthouse/package.json"), "..", "cli/index.js");
+    const rows = [];
+    const failures = [];
+    for (const [name, path] of LIGHTHOUSE_PAGES) {
+      const base = join(OUTPUT, `lighthouse-${name}`);
+      await run(
+        process.execPath,
+        [
+          cli,
+          url(path),
+          "--quiet",
+          "--output=json",
+          "--output=html",
+          `--output-path=${base}`,
+          `--only-categories=${CATEGORIES.join(",")}`,
+          `--chrome-flags=${CHROME_FLAGS.join(" ")}`,
+        ],
+        { env: { ...process.env, CHROME_PATH }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      );
+      const report = JSON.parse(readFileSync(`${base}.report.json`, "utf8"));
+      if (report.runtimeError) failures.push(`${path}: ${report.runtimeError.code} ${report.runtimeError.message}`);
+      const scores = CATEGORIES.map((c) => Math.round((report.categories[c]?.score ?? 0) * 100));
+      rows.push(`  ${path.padEnd(16)} ${scores.map((s) => String(s).padStart(4)).join(" ")}`);
+      scores.forEach((score, i) => {
+        if (score < LIGHTHOUSE_MIN) {
+          const failing = report.categories[CATEGORIES[i]].auditRefs
+            .map((ref) => report.audits[ref.id])
+            .filter((a) => a.score !== null && a.score < 1 && a.scoreDisplayMode !== "informative")
+            .map((a) => `${a.id} (${a.score})`)
+            .join(", ");
+          failures.push(`${path}: ${CATEGORIES[i]} ${score} < ${LIGHTHOUSE_MIN}: ${failing}`);
+        }
+      });
+    }
+    console.log(`Lighthouse scores (reports in ${OUTPUT}/lighthouse-*.report.html)\n  page             perf a11y best  seo\n${rows.join("\n")}`);
+    assert.deepEqual(failures, []);
+  });
+});

@@ -124,6 +124,12 @@ promtool test rules deploy/prometheus/tests/*.test.yml
 step "Kustomize overlays + Helm chart: render, kubernetes-validate --strict (k8s $K8S_VERSION), drift"
 python deploy/tests/render.py "$scratch/rendered" "$scratch/dist/_routes.json"
 
+step "the real sidecar started with each deployment's arguments (k8s, helm, compose, systemd); compose policy"
+docker-compose -f deploy/compose.yaml --profile tracing config --format json > "$scratch/compose.json"
+python deploy/tests/run_deployed_args.py "$sidecar_bin" "$scratch/rendered/kustomize-overlays-prod.yaml" \
+  "$scratch/rendered/helm-default.yaml" "$scratch/compose.json" deploy/systemd/touchline-sidecar.service "$scratch/dist" \
+  "$(sed -n 's#^ *access_log \(/var/log/[^ ]*\) touchline;$#\1#p' "$scratch/nginx/container.conf")"
+
 step "Grafana dashboards (static; e2e/tests/dashboards.rs runs every query for real)"
 python deploy/tests/check_dashboard.py
 

@@ -460,6 +460,23 @@ fn gzip_requests_get_the_precompressed_file() {
 }
 
 #[test]
+fn http_1_0_clients_like_reverse_proxies_get_the_precompressed_file_too() {
+    let site = serve_site();
+    let raw = http::send_raw(
+        site.nginx.port(),
+        b"GET /gandalf HTTP/1.0\r\nHost: touchline\r\nAccept-Encoding: gzip\r\nVia: 1.1 proxy\r\n\r\n",
+    )
+    .expect("HTTP/1.0 request");
+    let response = http::parse_response(&raw, false).expect("parsing the response");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-encoding"), Some("gzip"));
+    assert_eq!(
+        response.decoded_body().expect("gunzip"),
+        read(&file_for(&site.dist, "/gandalf"))
+    );
+}
+
+#[test]
 fn brotli_requests_get_the_precompressed_file() {
     let site = serve_site();
     for path in ["/", "/gandalf"] {

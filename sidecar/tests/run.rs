@@ -228,3 +228,52 @@ fn reclaim_frees_disk_blocks_and_counts_stay_exact() {
     append_lines(&log, "/big", 1);
     assert_eq!(s.wait_sample(&get_200("/big"), 40_006.0), 40_006.0);
 }
+
+/// Peak resident memory of a process, from /proc.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+#[test]
+fn memory_stays_bounded_on_a_huge_line_and_a_flood_of_distinct_paths() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let s = Sidecar::start(dir.path(), &["--log", log.to_str().expect("utf8")]);
+    {
+        let mut f = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("open");
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..100 {
+            std::io::Write::write_all(&mut f, &chunk).expect("write");
+        }
+        std::io::Write::write_all(&mut f, b"\n").expect("write");
+        let mut junk = String::new();
+        for i in 0..200_000 {
+            junk.push_str(&format!(
+                "127.0.0.1 - - [23/Nov/2026:15:32:11 +0000] \"GET /junk/{i} HTTP/1.1\" 404 0 \"-\" \"-\" 0.000\n"
+            ));
+        }
+        std::io::Write::write_all(&mut f, junk.as_bytes()).expect("write");
+    }
+    s.wait_sample(r#"touchline_log_lines_total{outcome="parsed"}"#, 200_000.0);
+    let m = s.metrics();
+    assert_eq!(
+        sample(&m, r#"touchline_log_lines_total{outcome="too_long"}"#),
+        Some(1.0)
+    );
+    let series = m
+        .lines()
+        .filter(|l| l.starts_with("touchline_http_requests_total{"))
+        .count();
+    assert_eq!(series, 501, "500 distinct paths, then other");
+    let peak = peak_rss_kib(s.child.id());
+    assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
+}

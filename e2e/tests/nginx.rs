@@ -431,31 +431,47 @@ fn hidden_files_and_the_route_manifest_are_not_served() {
 // ---------------------------------------------------------------------------------------------
 // Compression
 
+/// `path` asked with `accept_encoding` is answered with the generator's `<file>.<ext>` as is,
+/// `Content-Encoding: <encoding>`, decoding to the plain file.
+fn assert_precompressed(
+    site: &Served,
+    path: &str,
+    accept_encoding: &str,
+    encoding: &str,
+    ext: &str,
+) {
+    let file = file_for(&site.dist, path);
+    let response = site.get_with(path, &[("Accept-Encoding", accept_encoding)]);
+    assert_eq!(response.status, 200, "GET {path}");
+    assert_eq!(
+        response.header("content-encoding"),
+        Some(encoding),
+        "GET {path}"
+    );
+    assert_eq!(
+        response.header("vary"),
+        Some("Accept-Encoding"),
+        "GET {path}"
+    );
+    let mut compressed = file.clone().into_os_string();
+    compressed.push(format!(".{ext}"));
+    assert_eq!(
+        response.body,
+        read(Path::new(&compressed)),
+        "GET {path}: the .{ext} file as is"
+    );
+    assert_eq!(
+        response.decoded_body().expect("decoding"),
+        read(&file),
+        "GET {path}"
+    );
+}
+
 #[test]
 fn gzip_requests_get_the_precompressed_file() {
     let site = serve_site();
-    for path in ["/", "/gandalf", "/robots.txt"] {
-        let file = file_for(&site.dist, path);
-        let response = site.get_with(path, &[("Accept-Encoding", "gzip")]);
-        assert_eq!(response.status, 200, "GET {path}");
-        assert_eq!(
-            response.header("content-encoding"),
-            Some("gzip"),
-            "GET {path}"
-        );
-        assert_eq!(
-            response.header("vary"),
-            Some("Accept-Encoding"),
-            "GET {path}"
-        );
-        let mut gz = file.clone().into_os_string();
-        gz.push(".gz");
-        assert_eq!(
-            response.body,
-            read(Path::new(&gz)),
-            "GET {path}: the .gz file as is"
-        );
-        assert_eq!(response.decoded_body().expect("gunzip"), read(&file));
+    for path in ["/", "/gandalf", "/robots.txt", "/sitemap.xml"] {
+        assert_precompressed(&site, path, "gzip", "gzip", "gz");
     }
 }
 
@@ -479,23 +495,8 @@ fn http_1_0_clients_like_reverse_proxies_get_the_precompressed_file_too() {
 #[test]
 fn brotli_requests_get_the_precompressed_file() {
     let site = serve_site();
-    for path in ["/", "/gandalf"] {
-        let file = file_for(&site.dist, path);
-        let response = site.get_with(path, &[("Accept-Encoding", "br, gzip")]);
-        assert_eq!(response.status, 200, "GET {path}");
-        assert_eq!(
-            response.header("content-encoding"),
-            Some("br"),
-            "GET {path}"
-        );
-        let mut br = file.clone().into_os_string();
-        br.push(".br");
-        assert_eq!(
-            response.body,
-            read(Path::new(&br)),
-            "GET {path}: the .br file as is"
-        );
-        assert_eq!(response.decoded_body().expect("unbrotli"), read(&file));
+    for path in ["/", "/gandalf", "/robots.txt"] {
+        assert_precompressed(&site, path, "br, gzip", "br", "br");
     }
 }
 

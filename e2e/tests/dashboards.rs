@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use e2e::nginx::Nginx;
+use e2e::prometheus::{PROMETHEUS_BIN, encode};
 use e2e::{ChildGuard, Routes, binary, free_port, http, wait_for_port, wait_until, workspace_root};
 use serde_json::Value;
 
@@ -62,18 +63,6 @@ fn dashboard_queries() -> Result<Vec<Panel>> {
         path.display()
     );
     Ok(out)
-}
-
-/// Percent-encodes a query-string value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Runs an instant query; returns the result vector's samples as (labels, value).
@@ -137,8 +126,13 @@ fn metric_names(expr: &str) -> BTreeSet<String> {
     names
 }
 
-/// A real Prometheus scraping the sidecar every second, with the project's rule files.
+/// A real Prometheus scraping the sidecar every second, with the project's rule files loaded
+/// (which e2e::prometheus::Prometheus does not offer; its binary path and encoding are reused).
 fn start_prometheus(dir: &Path, sidecar_port: u16) -> Result<(ChildGuard, u16)> {
+    ensure!(
+        Path::new(PROMETHEUS_BIN).is_file(),
+        "{PROMETHEUS_BIN} is missing; install it with scripts/install-deps (apt-get install -y prometheus)"
+    );
     let rules = workspace_root().join("deploy/prometheus/rules");
     let config = dir.join("prometheus.yml");
     std::fs::write(
@@ -155,7 +149,7 @@ fn start_prometheus(dir: &Path, sidecar_port: u16) -> Result<(ChildGuard, u16)> 
     let log = std::fs::File::create(dir.join("prometheus.log"))?;
     let mut child = ChildGuard::spawn(
         "prometheus",
-        Command::new("prometheus")
+        Command::new(PROMETHEUS_BIN)
             .arg(format!("--config.file={}", config.display()))
             .arg(format!(
                 "--storage.tsdb.path={}",

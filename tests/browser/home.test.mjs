@@ -212,6 +212,19 @@ describe("home page", () => {
     await close(session);
   });
 
+  it("stops autoplay when the track is touched, until play is pressed", async () => {
+    const session = await open({ reducedMotion: "no-preference", hasTouch: true, viewport: { width: 390, height: 844 } });
+    const { page } = session;
+    assert.deepEqual(await state(page), { state: "playing", pausedBy: "" });
+    await page.locator(".carousel-slide").first().dispatchEvent("pointerdown", { pointerType: "touch", isPrimary: true });
+    assert.deepEqual(await state(page), { state: "paused", pausedBy: "touch" });
+    const toggle = page.locator("[data-carousel-toggle]");
+    assert.match(await toggle.textContent(), /Start automatic scrolling/);
+    await toggle.dispatchEvent("click");
+    assert.deepEqual(await state(page), { state: "playing", pausedBy: "" });
+    await close(session);
+  });
+
   it("does not autoplay under prefers-reduced-motion: reduce", async () => {
     const session = await open({ reducedMotion: "reduce" });
     const { page } = session;

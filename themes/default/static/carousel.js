@@ -2,7 +2,8 @@
 // Without JavaScript the track is a horizontally scrollable row with scroll snapping. This script
 // adds previous/next buttons, autoplay with a pause/play button, arrow keys, mouse dragging,
 // and pauses autoplay on hover, on focus, when the tab is hidden and under
-// prefers-reduced-motion: reduce (where autoplay never starts by itself).
+// prefers-reduced-motion: reduce (where autoplay never starts by itself); a touch on the track
+// stops it until the play button is pressed.
 // The root element's data-state ("playing" or "paused") and data-paused-by say why it is paused.
 (function () {
   "use strict";
@@ -76,7 +77,7 @@
       var playing = reasons.size === 0;
       root.setAttribute("data-state", playing ? "playing" : "paused");
       root.setAttribute("data-paused-by", Array.from(reasons).sort().join(" "));
-      var userPaused = reasons.has("user") || reasons.has("reduced-motion");
+      var userPaused = reasons.has("user") || reasons.has("reduced-motion") || reasons.has("touch");
       if (toggleIcon) toggleIcon.textContent = userPaused ? "▶" : "❚❚";
       if (toggleLabel) {
         toggleLabel.textContent = userPaused ? "Start automatic scrolling" : "Pause automatic scrolling";
@@ -111,10 +112,11 @@
       next();
     });
     toggleButton.addEventListener("click", function () {
-      if (reasons.has("user") || reasons.has("reduced-motion")) {
-        // An explicit request to play overrides the reduced-motion default.
+      if (reasons.has("user") || reasons.has("reduced-motion") || reasons.has("touch")) {
+        // An explicit request to play overrides the reduced-motion default and a touch swipe.
         reasons.delete("user");
         reasons.delete("reduced-motion");
+        reasons.delete("touch");
       } else {
         reasons.add("user");
       }
@@ -161,10 +163,15 @@
       if (link && target) target.focus({ preventScroll: true });
     });
 
-    // Mouse dragging (touch and pens scroll natively with scroll snapping).
+    // Mouse dragging (touch and pens scroll natively with scroll snapping). Touching the track
+    // stops autoplay until the play button is pressed: there is no hover to end on touch screens.
     var drag = null;
     var suppressClick = false;
     track.addEventListener("pointerdown", function (event) {
+      if (event.pointerType === "touch" || event.pointerType === "pen") {
+        pause("touch");
+        return;
+      }
       if (event.pointerType !== "mouse" || event.button !== 0) return;
       drag = { x: event.clientX, left: track.scrollLeft, moved: false, id: event.pointerId };
     });

@@ -704,9 +704,10 @@ fn parse_log_line(line: &str) -> Option<LogLine> {
     let (bytes, rest) = rest.split_once(" \"")?;
     let (referer, rest) = rest.split_once("\" \"")?;
     let (user_agent, request_time) = rest.rsplit_once("\" ")?;
-    let request_time: f64 = request_time.parse().ok()?;
-    // $request_time has millisecond resolution: "0.000".
-    if request_time.to_string().len() > 5 && !request_time_has_ms(line) {
+    // $request_time: seconds with millisecond resolution, "0.000".
+    let (seconds, millis) = request_time.split_once('.')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(seconds) || !digits(millis) || millis.len() != 3 {
         return None;
     }
     Some(LogLine {
@@ -718,15 +719,23 @@ fn parse_log_line(line: &str) -> Option<LogLine> {
         body_bytes_sent: bytes.parse().ok()?,
         referer: referer.to_string(),
         user_agent: user_agent.to_string(),
-        request_time,
+        request_time: request_time.parse().ok()?,
     })
 }
 
-fn request_time_has_ms(line: &str) -> bool {
-    line.rsplit(' ')
-        .next()
-        .and_then(|t| t.split_once('.'))
-        .is_some_and(|(_, ms)| ms.len() == 3)
+/// The format the sidecar parses, as documented (docs and issue): nginx's `combined` plus
+/// `$request_time`.
+const TOUCHLINE_LOG_FORMAT: &str = r#"log_format touchline '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time';"#;
+
+#[test]
+fn the_log_format_is_the_documented_one() {
+    let http_conf = std::fs::read_to_string(nginx::config_dir().join("touchline-http.conf"))
+        .expect("reading nginx/touchline-http.conf");
+    let formats: Vec<&str> = http_conf
+        .lines()
+        .filter(|l| l.trim_start().starts_with("log_format"))
+        .collect();
+    assert_eq!(formats, [TOUCHLINE_LOG_FORMAT]);
 }
 
 #[test]

@@ -22,6 +22,14 @@ pub const QUIET: Duration = Duration::from_secs(1);
 /// site): nginx reopens its logs right after logrotate's USR1, well within this.
 pub const IDLE_CLOSE: Duration = Duration::from_secs(60);
 
+/// Bytes just before the read position that are re-read at each poll to notice a truncation
+/// that the file has already grown past (copytruncate on a busy server).
+const WITNESS: usize = 64;
+
+/// Bytes behind the committed offset that `--reclaim` leaves in place, so the witness bytes
+/// are never punched.
+const RECLAIM_KEEP: u64 = 4096;
+
 /// Most bytes read from one file in one poll, so that several logs are served fairly.
 const BUDGET: u64 = 64 << 20;
 
@@ -47,6 +55,8 @@ struct Reader {
     last_growth: Instant,
     /// Bytes before this offset have been hole-punched already.
     punched_to: u64,
+    /// The [`WITNESS`] bytes before `read_pos` as last read.
+    witness: Vec<u8>,
 }
 
 impl Reader {
@@ -60,6 +70,7 @@ impl Reader {
             splitter: LineSplitter::new(MAX_LINE),
             last_growth: now,
             punched_to: 0,
+            witness: Vec::new(),
         })
     }
 
@@ -82,8 +93,38 @@ impl Reader {
             self.offset += done;
             self.read_pos += n as u64;
             total += n as u64;
+            self.witness.clear();
+            self.witness
+                .extend_from_slice(&buf[n.saturating_sub(WITNESS)..n]);
         }
         Ok((total, false))
+    }
+
+    /// Whether the file was replaced in place: shorter than what was read, or different bytes
+    /// just before the read position (truncated, then written past our position again).
+    fn truncated(&self) -> io::Result<bool> {
+        if self.file.metadata()?.len() < self.read_pos {
+            return Ok(true);
+        }
+        if self.witness.is_empty() {
+            return Ok(false);
+        }
+        let mut now = vec![0u8; self.witness.len()];
+        let at = self.read_pos - self.witness.len() as u64;
+        match self.file.read_exact_at(&mut now, at) {
+            Ok(()) => Ok(now != self.witness),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(true),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Starts the file over from its beginning.
+    fn restart(&mut self) {
+        self.offset = 0;
+        self.read_pos = 0;
+        self.punched_to = 0;
+        self.witness.clear();
+        self.splitter.reset();
     }
 
     fn position(&self, log: &Path, draining: bool) -> FilePosition {
@@ -204,13 +245,9 @@ impl Follower {
     ) -> io::Result<bool> {
         let mut more = false;
         if let Some(cur) = &mut self.current {
-            let size = cur.file.metadata()?.len();
-            if size < cur.read_pos {
+            if cur.truncated()? {
                 tracing::info!(log = %self.log.display(), "log truncated (copytruncate); reading from its start");
-                cur.offset = 0;
-                cur.read_pos = 0;
-                cur.punched_to = 0;
-                cur.splitter.reset();
+                cur.restart();
                 agg.lock().unwrap_or_else(|e| e.into_inner()).add_rotation();
             }
             let (n, end) = cur.read_new(agg, buf)?;
@@ -283,7 +320,7 @@ impl Follower {
             let Some(p) = upto.iter().find(|p| p.id == r.id) else {
                 continue;
             };
-            let to = p.offset.min(r.offset);
+            let to = p.offset.min(r.offset).saturating_sub(RECLAIM_KEEP);
             if to > r.punched_to {
                 rustix::fs::fallocate(
                     &r.file,

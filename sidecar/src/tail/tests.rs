@@ -268,3 +268,22 @@ fn an_over_long_line_is_counted_without_stopping() {
     let lines = fx.agg.lock().expect("lock").snapshot().lines;
     assert_eq!((lines["too_long"], lines["parsed"]), (1, 1));
 }
+
+#[test]
+fn copytruncate_is_noticed_even_after_the_file_regrew_past_the_old_offset() {
+    let mut fx = Fixture::new();
+    let log = fx.log();
+    let mut f = Follower::new(log.clone(), Start::Beginning);
+    fx.append(&log, 3);
+    fx.poll(&mut f, Duration::ZERO);
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&log)
+        .expect("open")
+        .set_len(0)
+        .expect("truncate");
+    fx.append(&log, 6); // longer than before the truncation by the next poll
+    fx.poll(&mut f, Duration::ZERO);
+    assert_eq!(fx.counted(), 9);
+    assert_eq!(fx.agg.lock().expect("lock").snapshot().lines["parsed"], 9);
+}

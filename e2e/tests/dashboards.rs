@@ -375,10 +375,18 @@ fn every_dashboard_query_returns_data_from_real_traffic() -> Result<()> {
     if records.len() < 10 {
         failures.push(format!("only {} recording rules loaded", records.len()));
     }
-    for record in &records {
-        if query(prom_port, record)?.is_empty() {
-            failures.push(format!("recording rule {record} has no series"));
+    // The recording group's first evaluation may have come before the first scrape, and the
+    // next one is up to 30 s later: poll until every record has series.
+    let mut empty: Vec<&String> = records.iter().collect();
+    wait_until(Duration::from_secs(45), || {
+        empty.retain(|record| query(prom_port, record).map_or(true, |r| r.is_empty()));
+        if !empty.is_empty() {
+            std::thread::sleep(Duration::from_millis(500));
         }
+        empty.is_empty()
+    });
+    for record in empty {
+        failures.push(format!("recording rule {record} has no series after 45 s"));
     }
 
     sidecar.check_running()?;

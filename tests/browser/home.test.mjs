@@ -174,6 +174,26 @@ describe("home page", () => {
     await close(session);
   });
 
+  it("scrolls by mouse drag without following the badge link under the pointer", async () => {
+    const session = await open({ reducedMotion: "reduce" });
+    const { page } = session;
+    const box = await page.locator(".carousel-slide").nth(2).boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width / 2 - 30 * i, box.y + box.height / 2);
+    await page.mouse.up();
+    await page.waitForTimeout(300);
+    assert.equal(page.url(), url("/"), "the drag did not open a club page");
+    const left = await scrollLeft(page);
+    assert.ok(left > 0, "the track scrolled");
+    // It settles on a snap position: a slide's left edge.
+    const offsets = await page.locator(".carousel-slide").evaluateAll((slides) => slides.map((s) => s.offsetLeft - slides[0].offsetLeft));
+    assert.ok(offsets.some((o) => Math.abs(o - left) <= 1), `${left} is a slide's position`);
+    // A plain click still follows the link.
+    await Promise.all([page.waitForURL(/\/teams\//), page.locator(".carousel-slide a").nth(3).click()]);
+    await close(session);
+  });
+
   it("autoplays, and pauses on the pause button, on hover and on focus", async () => {
     const session = await open({ reducedMotion: "no-preference" });
     const { page } = session;

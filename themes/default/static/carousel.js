@@ -49,6 +49,17 @@
       return slides.length - 1;
     }
 
+    // Index of the slide whose left edge is nearest the current scroll position.
+    function nearestIndex() {
+      var best = 0;
+      for (var i = 1; i < slides.length; i++) {
+        if (Math.abs(slideOffset(slides[i]) - track.scrollLeft) < Math.abs(slideOffset(slides[best]) - track.scrollLeft)) {
+          best = i;
+        }
+      }
+      return best;
+    }
+
     function scrollToIndex(index) {
       var left = Math.min(slideOffset(slides[index]), maxScroll());
       track.scrollTo({ left: left, behavior: behavior() });
@@ -190,13 +201,17 @@
       if (drag.moved) {
         suppressClick = true;
         track.classList.remove("is-dragging");
-        scrollToIndex(currentIndex());
+        scrollToIndex(nearestIndex());
         window.setTimeout(function () {
           suppressClick = false;
         }, 0);
       }
       drag = null;
     }
+    // Links and images are natively draggable: a native drag would cancel the pointer stream.
+    track.addEventListener("dragstart", function (event) {
+      event.preventDefault();
+    });
     track.addEventListener("pointerup", endDrag);
     track.addEventListener("pointercancel", endDrag);
     track.addEventListener(

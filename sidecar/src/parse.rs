@@ -274,7 +274,8 @@ fn parse_with(
         return Err(Malformed::TooLong);
     }
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    if line.iter().all(u8::is_ascii_whitespace) {
+    if line.first().is_none_or(u8::is_ascii_whitespace) && line.iter().all(u8::is_ascii_whitespace)
+    {
         return Err(Malformed::Empty);
     }
     let mut cur = Cursor { rest: line };

@@ -75,8 +75,17 @@ impl Builder {
 
     /// Reads and renders everything, writing nothing: what `touchline check` runs.
     pub fn check(&mut self, progress: &ProgressBar) -> Result<Site, BuildErrors> {
+        let start = Instant::now();
         let sources = Sources::read(&self.root)?;
-        site::assemble(&sources, &mut self.renders, progress)
+        tracing::info!(
+            elapsed_ms = start.elapsed().as_millis(),
+            pages = sources.pages.len(),
+            "read sources"
+        );
+        let start = Instant::now();
+        let site = site::assemble(&sources, &mut self.renders, progress);
+        tracing::info!(elapsed_ms = start.elapsed().as_millis(), "assembled site");
+        site
     }
 
     /// A full build published to `out`; on any error `out` is left as it was.

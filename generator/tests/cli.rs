@@ -183,6 +183,28 @@ fn two_builds_of_the_same_input_are_byte_identical() {
 }
 
 #[test]
+fn a_rebuild_after_changes_equals_a_fresh_build() {
+    let f = Fixture::new();
+    f.write("content/old.md", "+++\ntitle = \"Old\"\n+++\n");
+    assert!(f.generate().status.success());
+    assert!(
+        f.generate().status.success(),
+        "second build recycles the first one's folder"
+    );
+    std::fs::remove_file(f.root().join("content/old.md")).expect("remove page");
+    f.write(
+        "content/about.md",
+        "+++\ntitle = \"About\"\n+++\nChanged.\n",
+    );
+    assert!(f.generate().status.success());
+    let fresh = f.root().join("fresh");
+    let out = f.run(&["generate", "--out", fresh.to_str().expect("utf-8 path")]);
+    assert!(out.status.success());
+    assert_eq!(snapshot(&f.out()), snapshot(&fresh));
+    assert!(!f.out().join("old").exists());
+}
+
+#[test]
 fn a_failed_build_leaves_the_previous_output_byte_identical() {
     let f = Fixture::new();
     assert!(f.generate().status.success());

@@ -1,0 +1,137 @@
+//! `touchline watch` on a real folder: rebuilds on change, re-renders only what a change
+//! affects, and keeps the last good output when an edit breaks the build.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+/// Kills the watcher when the test ends, pass or fail.
+struct Watcher {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Watcher {
+    fn start(root: &Path) -> Watcher {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_touchline"))
+            .arg("watch")
+            .arg("--root")
+            .arg(root)
+            .arg("--out")
+            .arg(root.join("dist"))
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start touchline watch");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watcher { child, lines }
+    }
+
+    /// The next stderr line containing `needle`, within 30 seconds.
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut seen = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(line) => seen.push(line),
+                Err(_) => break,
+            }
+        }
+        panic!("no line with {needle:?} within 30 s; saw: {seen:#?}");
+    }
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs::write(path, text).expect("write");
+}
+
+fn site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        root,
+        "site.toml",
+        "title = \"W\"\nbase_url = \"https://example.org\"\n",
+    );
+    write(
+        root,
+        "content/_index.md",
+        "+++\ntitle = \"Home\"\n+++\nHome.\n",
+    );
+    write(root, "content/a.md", "+++\ntitle = \"A\"\n+++\nFirst.\n");
+    write(root, "content/b.md", "+++\ntitle = \"B\"\n+++\nBee.\n");
+    let page = "<!doctype html><title>{{ page.title }}</title>{{ page.content }}\n";
+    write(root, "themes/default/templates/page.html", page);
+    write(root, "themes/default/templates/index.html", page);
+    dir
+}
+
+#[test]
+fn an_edited_page_is_rebuilt_alone() {
+    let dir = site();
+    let watcher = Watcher::start(dir.path());
+    watcher.wait_for("3 of 3 templated outputs rendered");
+    write(
+        dir.path(),
+        "content/a.md",
+        "+++\ntitle = \"A\"\n+++\nSecond.\n",
+    );
+    watcher.wait_for("1 of 3 templated outputs rendered");
+    let html = fs::read_to_string(dir.path().join("dist/a/index.html")).expect("page a");
+    assert!(html.contains("Second."), "{html}");
+}
+
+#[test]
+fn a_template_change_rebuilds_every_page() {
+    let dir = site();
+    let watcher = Watcher::start(dir.path());
+    watcher.wait_for("3 of 3 templated outputs rendered");
+    write(
+        dir.path(),
+        "themes/default/templates/page.html",
+        "<!doctype html><h1>{{ page.title }}</h1>\n",
+    );
+    watcher.wait_for("3 of 3 templated outputs rendered");
+    let html = fs::read_to_string(dir.path().join("dist/b/index.html")).expect("page b");
+    assert!(html.contains("<h1>B</h1>"), "{html}");
+}
+
+#[test]
+fn a_broken_edit_reports_the_error_and_keeps_the_last_good_site() {
+    let dir = site();
+    let watcher = Watcher::start(dir.path());
+    watcher.wait_for("3 of 3 templated outputs rendered");
+    let before = fs::read(dir.path().join("dist/a/index.html")).expect("page a");
+    write(
+        dir.path(),
+        "content/a.md",
+        "+++\ntitle = \"A\"\nweight = \"x\"\n+++\nBroken.\n",
+    );
+    let error = watcher.wait_for("error:");
+    assert!(error.contains("content/a.md:3:"), "{error}");
+    watcher.wait_for("still holds the last good site");
+    assert_eq!(
+        before,
+        fs::read(dir.path().join("dist/a/index.html")).expect("page a")
+    );
+}

@@ -24,6 +24,7 @@ impl Renderer {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_keep_trailing_newline(true);
         env.set_auto_escape_callback(auto_escape);
+        env.set_formatter(format_value);
         env.add_function(
             "asset",
             move |name: &str| -> Result<String, minijinja::Error> {
@@ -71,6 +72,35 @@ impl Renderer {
             .get_template(name)
             .and_then(|t| t.render(ctx))
             .map_err(|e| template_error(&self.dir, &e, Some(target)))
+    }
+}
+
+/// Escapes what HTML needs escaped: `& < > " '`. minijinja's default also escapes `/`, which
+/// no HTML or XML context requires and which turns every URL into `&#x2f;assets&#x2f;…`.
+fn format_value(
+    out: &mut minijinja::Output<'_>,
+    state: &minijinja::State<'_, '_>,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    match (state.auto_escape(), value.as_str()) {
+        (AutoEscape::Html, Some(text)) if !value.is_safe() => {
+            let mut escaped = String::with_capacity(text.len() + 16);
+            for c in text.chars() {
+                match c {
+                    '&' => escaped.push_str("&amp;"),
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '"' => escaped.push_str("&quot;"),
+                    '\'' => escaped.push_str("&#39;"),
+                    c => escaped.push(c),
+                }
+            }
+            out.write_str(&escaped).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "could not write output")
+                    .with_source(e)
+            })
+        }
+        _ => minijinja::escape_formatter(out, state, value),
     }
 }
 
@@ -129,8 +159,22 @@ mod tests {
     #[test]
     fn html_is_autoescaped() -> Result<(), Box<dyn std::error::Error>> {
         let r = renderer(&[template("a.html", "{{ x }}")])?;
-        let html = r.render("a.html", minijinja::context! { x => "<script>" }, "/")?;
-        assert_eq!(html, "&lt;script&gt;");
+        let html = r.render(
+            "a.html",
+            minijinja::context! { x => "<a href='x'>\"&" },
+            "/",
+        )?;
+        assert_eq!(html, "&lt;a href=&#39;x&#39;&gt;&quot;&amp;");
+        Ok(())
+    }
+
+    #[test]
+    fn slashes_are_not_escaped() -> Result<(), Box<dyn std::error::Error>> {
+        let r = renderer(&[template("a.html", "{{ x }}")])?;
+        assert_eq!(
+            r.render("a.html", minijinja::context! { x => "2023/24" }, "/")?,
+            "2023/24"
+        );
         Ok(())
     }
 

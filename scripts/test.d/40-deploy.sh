@@ -168,4 +168,12 @@ for unit in "$scratch"/systemd/*.service; do
   tail -n 1 "$scratch/security.txt"
 done
 
+step "logrotate --debug (deploy/systemd/logrotate)"
+# --debug parses and plans without rotating; an unknown directive or bad value exits non-zero.
+need logrotate "apt-get install -y logrotate   (or scripts/install-deps)"
+for conf in deploy/systemd/logrotate/*; do
+  logrotate --debug --state "$scratch/logrotate.state" "$conf" > "$scratch/logrotate.txt" 2>&1 \
+    || { cat "$scratch/logrotate.txt"; exit 1; }
+done
+
 echo "-- 40-deploy: all deploy checks passed"

@@ -18,13 +18,23 @@ for n in "${sizes[@]}"; do
   python3 bench/generator/make_corpus.py "$n" "$work/$n"
   runs=5
   [ "$n" -le 1000 ] && runs=10
-  hyperfine --warmup 1 --runs "$runs" --export-json "bench/out/generator-$n.json" \
-    -n "touchline $n pages" "$bin -q generate --root $work/$n/touchline --out $work/$n/out-touchline" \
-    -n "hugo $n pages" "hugo --quiet -s $work/$n/hugo -d $work/$n/out-hugo"
-  python3 - "bench/out/generator-$n.json" <<'PY'
+  t_cmd="$bin -q generate --root $work/$n/touchline --out $work/$n/out-touchline"
+  h_cmd="hugo --quiet -s $work/$n/hugo -d $work/$n/out-hugo"
+  # Rebuild: the output of the previous run is there (touchline recycles it, Hugo overwrites it).
+  hyperfine --warmup 1 --runs "$runs" --export-json "bench/out/generator-$n-rebuild.json" \
+    -n "touchline $n pages rebuild" "$t_cmd" -n "hugo $n pages rebuild" "$h_cmd"
+  # Cold: each run writes into a folder that does not exist yet (the `$(date)` expands per run).
+  # Not `rm -rf` between runs: ext4 then spends seconds skipping just-freed inodes on every
+  # create, a cost that tracks how many files the previous run left, not the tool under test.
+  hyperfine --runs "$runs" --export-json "bench/out/generator-$n-cold.json" \
+    -n "touchline $n pages cold" "$bin -q generate --root $work/$n/touchline --out $work/$n/cold-t-\$(date +%s%N)" \
+    -n "hugo $n pages cold" "hugo --quiet -s $work/$n/hugo -d $work/$n/cold-h-\$(date +%s%N)"
+  for kind in rebuild cold; do
+    python3 - "bench/out/generator-$n-$kind.json" <<'PY'
 import json, statistics, sys
 r = {x["command"]: statistics.median(x["times"]) for x in json.load(open(sys.argv[1]))["results"]}
 (t, tv), (h, hv) = list(r.items())
-print(f"{t}: median {tv*1000:.0f} ms | {h}: median {hv*1000:.0f} ms | touchline/hugo = {tv/hv:.2f}")
+print(f"RESULT {t}: median {tv*1000:.0f} ms | {h}: median {hv*1000:.0f} ms | touchline/hugo = {tv/hv:.2f}")
 PY
+  done
 done

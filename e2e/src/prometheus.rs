@@ -1,7 +1,7 @@
-//! A real Prometheus (Debian's package) on a free loopback port, scraping given targets; stopped
-//! on drop. Queries go through its HTTP API.
+//! A real Prometheus (Debian's package) on a free loopback port, scraping given targets and
+//! optionally evaluating rule files; stopped on drop. Queries go through its HTTP API.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -41,6 +41,17 @@ impl Sample {
 impl Prometheus {
     /// Starts Prometheus scraping `targets` (`host:port`) as job `job` every `interval`.
     pub fn start(job: &str, targets: &[String], interval: Duration) -> Result<Prometheus> {
+        Prometheus::start_with_rules(job, targets, interval, &[])
+    }
+
+    /// [`Prometheus::start`], also loading `rule_files` (paths or globs such as
+    /// `deploy/prometheus/rules/*.yml`) and evaluating them every `interval`.
+    pub fn start_with_rules(
+        job: &str,
+        targets: &[String],
+        interval: Duration,
+        rule_files: &[PathBuf],
+    ) -> Result<Prometheus> {
         if !Path::new(PROMETHEUS_BIN).is_file() {
             bail!(
                 "{PROMETHEUS_BIN} is missing; install it with scripts/install-deps (apt-get install -y prometheus)"
@@ -53,10 +64,20 @@ impl Prometheus {
         let targets: Vec<String> = targets.iter().map(|t| format!("'{t}'")).collect();
         let config = dir.path().join("prometheus.yml");
         let secs = interval.as_secs().max(1);
+        let mut rules = String::new();
+        if !rule_files.is_empty() {
+            rules.push_str("rule_files:\n");
+            for file in rule_files {
+                // A JSON string is a valid YAML scalar: no quoting surprises in odd paths.
+                let quoted = serde_json::to_string(&file.display().to_string())?;
+                rules.push_str(&format!("  - {quoted}\n"));
+            }
+        }
         std::fs::write(
             &config,
             format!(
                 "global:\n  scrape_interval: {secs}s\n  evaluation_interval: {secs}s\n\
+                 {rules}\
                  scrape_configs:\n  - job_name: {job}\n    static_configs:\n      - targets: [{}]\n",
                 targets.join(", ")
             ),
@@ -104,25 +125,32 @@ impl Prometheus {
         self.child.check_running()
     }
 
-    /// Runs an instant query; returns the samples of its vector result.
-    pub fn query(&self, promql: &str) -> Result<Vec<Sample>> {
+    /// Runs an instant query; returns the `data` object of a successful answer
+    /// (`resultType` and `result`), whatever its result type.
+    pub fn query_data(&self, promql: &str) -> Result<Value> {
         let resp = http::get(
             self.port,
             &format!("/api/v1/query?query={}", encode(promql)),
         )?;
-        let body: Value = serde_json::from_slice(&resp.body)
+        let mut body: Value = serde_json::from_slice(&resp.body)
             .with_context(|| format!("Prometheus answered {}: {}", resp.status, resp.text()))?;
         ensure!(
             body["status"] == "success",
             "query {promql:?} failed: {body}"
         );
+        Ok(body["data"].take())
+    }
+
+    /// Runs an instant query; returns the samples of its vector result.
+    pub fn query(&self, promql: &str) -> Result<Vec<Sample>> {
+        let data = self.query_data(promql)?;
         ensure!(
-            body["data"]["resultType"] == "vector",
+            data["resultType"] == "vector",
             "query {promql:?}: expected a vector, got {}",
-            body["data"]["resultType"]
+            data["resultType"]
         );
         let mut out = Vec::new();
-        for s in body["data"]["result"].as_array().into_iter().flatten() {
+        for s in data["result"].as_array().into_iter().flatten() {
             let value = s["value"][1]
                 .as_str()
                 .context("sample without a value")?

@@ -9,13 +9,13 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use e2e::nginx::Nginx;
-use e2e::prometheus::{PROMETHEUS_BIN, encode};
+use e2e::prometheus::{Prometheus, encode};
 use e2e::{ChildGuard, Routes, binary, free_port, http, wait_for_port, wait_until, workspace_root};
 use serde_json::Value;
 
@@ -65,19 +65,14 @@ fn dashboard_queries() -> Result<Vec<Panel>> {
     Ok(out)
 }
 
-/// Runs an instant query; returns the result vector's samples as (labels, value).
-fn query(port: u16, promql: &str) -> Result<Vec<(Value, f64)>> {
-    let resp = http::get(port, &format!("/api/v1/query?query={}", encode(promql)))?;
-    let body: Value = serde_json::from_slice(&resp.body)
-        .with_context(|| format!("Prometheus answered {}: {}", resp.status, resp.text()))?;
-    ensure!(
-        body["status"] == "success",
-        "query {promql:?} failed: {body}"
-    );
+/// Runs an instant query; returns the result's samples as (labels, value): a vector's samples,
+/// or a scalar as one sample without labels. Unparsable values come back as NaN.
+fn query(prom: &Prometheus, promql: &str) -> Result<Vec<(Value, f64)>> {
+    let data = prom.query_data(promql)?;
     let mut out = Vec::new();
-    match body["data"]["resultType"].as_str() {
+    match data["resultType"].as_str() {
         Some("vector") => {
-            for s in body["data"]["result"].as_array().into_iter().flatten() {
+            for s in data["result"].as_array().into_iter().flatten() {
                 let v = s["value"][1]
                     .as_str()
                     .unwrap_or("NaN")
@@ -87,7 +82,7 @@ fn query(port: u16, promql: &str) -> Result<Vec<(Value, f64)>> {
             }
         }
         Some("scalar") => {
-            let v = body["data"]["result"][1]
+            let v = data["result"][1]
                 .as_str()
                 .unwrap_or("NaN")
                 .parse::<f64>()
@@ -126,50 +121,6 @@ fn metric_names(expr: &str) -> BTreeSet<String> {
     names
 }
 
-/// A real Prometheus scraping the sidecar every second, with the project's rule files loaded
-/// (which e2e::prometheus::Prometheus does not offer; its binary path and encoding are reused).
-fn start_prometheus(dir: &Path, sidecar_port: u16) -> Result<(ChildGuard, u16)> {
-    ensure!(
-        Path::new(PROMETHEUS_BIN).is_file(),
-        "{PROMETHEUS_BIN} is missing; install it with scripts/install-deps (apt-get install -y prometheus)"
-    );
-    let rules = workspace_root().join("deploy/prometheus/rules");
-    let config = dir.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
-             rule_files:\n  - {}/*.yml\n\
-             scrape_configs:\n  - job_name: touchline-sidecar\n    static_configs:\n      \
-             - targets: ['127.0.0.1:{sidecar_port}']\n",
-            rules.display()
-        ),
-    )?;
-    let port = free_port();
-    let log = std::fs::File::create(dir.join("prometheus.log"))?;
-    let mut child = ChildGuard::spawn(
-        "prometheus",
-        Command::new(PROMETHEUS_BIN)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log),
-    )?;
-    if let Err(e) = wait_for_port(port, Duration::from_secs(20)) {
-        let log = std::fs::read_to_string(dir.join("prometheus.log")).unwrap_or_default();
-        child
-            .check_running()
-            .with_context(|| format!("prometheus's log:\n{log}"))?;
-        return Err(e);
-    }
-    Ok((child, port))
-}
-
 #[test]
 fn every_dashboard_query_returns_data_from_real_traffic() -> Result<()> {
     let tmp = tempfile::tempdir()?;
@@ -196,17 +147,21 @@ fn every_dashboard_query_returns_data_from_real_traffic() -> Result<()> {
     )?;
     wait_for_port(sidecar_port, Duration::from_secs(20))?;
     sidecar.check_running()?;
-    let (_prometheus, prom_port) = start_prometheus(tmp.path(), sidecar_port)?;
+    // A real Prometheus scraping the sidecar every second, with the project's rule files loaded.
+    let prom = Prometheus::start_with_rules(
+        "touchline-sidecar",
+        &[format!("127.0.0.1:{sidecar_port}")],
+        Duration::from_secs(1),
+        &[workspace_root().join("deploy/prometheus/rules/*.yml")],
+    )?;
+    let prom_port = prom.port();
     // Traffic starts once Prometheus has scraped the idle sidecar twice: rate() needs samples
     // from before the requests, or every counter looks constant.
     let scraping = wait_until(Duration::from_secs(30), || {
-        query(
-            prom_port,
-            r#"count_over_time(up{job="touchline-sidecar"}[1m])"#,
-        )
-        .ok()
-        .and_then(|r| r.first().map(|(_, v)| *v))
-        .is_some_and(|v| v >= 2.0)
+        query(&prom, r#"count_over_time(up{job="touchline-sidecar"}[1m])"#)
+            .ok()
+            .and_then(|r| r.first().map(|(_, v)| *v))
+            .is_some_and(|v| v >= 2.0)
     });
     ensure!(
         scraping,
@@ -244,7 +199,7 @@ fn every_dashboard_query_returns_data_from_real_traffic() -> Result<()> {
     // Wait until Prometheus has scraped everything that was sent.
     let all_counted = wait_until(Duration::from_secs(30), || {
         query(
-            prom_port,
+            &prom,
             r#"sum(touchline_http_requests_total{job="touchline-sidecar"})"#,
         )
         .ok()
@@ -255,7 +210,7 @@ fn every_dashboard_query_returns_data_from_real_traffic() -> Result<()> {
     // ...and the junk line, with a few more scrapes after it for rate().
     let junk_counted = wait_until(Duration::from_secs(15), || {
         query(
-            prom_port,
+            &prom,
             r#"sum(touchline_log_lines_total{job="touchline-sidecar", outcome!="parsed"})"#,
         )
         .ok()
@@ -272,7 +227,7 @@ fn every_dashboard_query_returns_data_from_real_traffic() -> Result<()> {
         // Each query gets a few tries: the last scrapes may still be landing.
         let mut last = String::new();
         let ok = loop {
-            match query(prom_port, &p.expr) {
+            match query(&prom, &p.expr) {
                 Ok(samples) => {
                     let finite: Vec<f64> = samples
                         .iter()
@@ -299,7 +254,7 @@ fn every_dashboard_query_returns_data_from_real_traffic() -> Result<()> {
             ));
         }
         for name in metric_names(&p.expr) {
-            let found = query(prom_port, &format!("count({name})"))?;
+            let found = query(&prom, &format!("count({name})"))?;
             if found.is_empty() {
                 failures.push(format!(
                     "panel {:?} ({}): metric {name} does not exist",
@@ -379,7 +334,7 @@ fn every_dashboard_query_returns_data_from_real_traffic() -> Result<()> {
     // next one is up to 30 s later: poll until every record has series.
     let mut empty: Vec<&String> = records.iter().collect();
     wait_until(Duration::from_secs(45), || {
-        empty.retain(|record| query(prom_port, record).map_or(true, |r| r.is_empty()));
+        empty.retain(|record| query(&prom, record).map_or(true, |r| r.is_empty()));
         if !empty.is_empty() {
             std::thread::sleep(Duration::from_millis(500));
         }

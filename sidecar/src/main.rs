@@ -1,6 +1,5 @@
 //! `touchline-sidecar`: command line entry point.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -23,35 +22,7 @@ enum Command {
     ///
     /// Without --state it starts at the end of logs that already exist; with --state it resumes
     /// exactly from the last checkpoint (or from the beginning when there is none yet).
-    Run {
-        /// Access log to follow (repeat, or comma-separate in the environment variable).
-        #[arg(
-            long = "log",
-            env = "TOUCHLINE_SIDECAR_LOG",
-            value_delimiter = ',',
-            required = true
-        )]
-        logs: Vec<PathBuf>,
-        /// Route manifest (dist/_routes.json) bounding the path label to known routes.
-        #[arg(long, env = "TOUCHLINE_SIDECAR_ROUTES")]
-        routes: Option<PathBuf>,
-        /// Address to serve on.
-        #[arg(
-            long,
-            env = "TOUCHLINE_SIDECAR_LISTEN",
-            default_value = "127.0.0.1:9145"
-        )]
-        listen: SocketAddr,
-        /// Checkpoint file (offsets and counts), written atomically at least every second.
-        #[arg(long, env = "TOUCHLINE_SIDECAR_STATE")]
-        state: Option<PathBuf>,
-        /// Free disk blocks of counted lines by punching holes in the log (keeps its size).
-        #[arg(long, env = "TOUCHLINE_SIDECAR_RECLAIM")]
-        reclaim: bool,
-        /// Distinct paths kept as labels without a manifest; the rest are "other".
-        #[arg(long, env = "TOUCHLINE_SIDECAR_MAX_PATHS", default_value_t = DEFAULT_MAX_PATHS)]
-        max_paths: usize,
-    },
+    Run(RunConfig),
     /// Read whole log files (plain or .gz) and print the metrics a scrape would return.
     Replay {
         /// Log files.
@@ -76,27 +47,13 @@ fn main() -> Result<()> {
         )
         .init();
     match Cli::parse().command {
-        Command::Run {
-            logs,
-            routes,
-            listen,
-            state,
-            reclaim,
-            max_paths,
-        } => {
+        Command::Run(config) => {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
                 .build()
                 .context("starting the async runtime")?;
-            rt.block_on(sidecar::run::run(RunConfig {
-                logs,
-                routes,
-                listen,
-                state,
-                reclaim,
-                max_paths,
-            }))
+            rt.block_on(sidecar::run::run(config))
         }
         Command::Replay {
             files,

@@ -13,7 +13,7 @@ use notify::Watcher;
 
 use crate::metrics::{Aggregator, AggregatorCollector};
 use crate::replay::CHUNK;
-use crate::route::{Manifest, Router};
+use crate::route::{DEFAULT_MAX_PATHS, Manifest, Router};
 use crate::state::{self, Checkpoint, FilePosition};
 use crate::tail::{Follower, Start};
 
@@ -24,20 +24,36 @@ pub const POLL: Duration = Duration::from_millis(250);
 /// Checkpoints are written at least this often while anything changes.
 pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
-/// Settings of the `run` command.
-#[derive(Debug, Clone)]
+/// Settings of the `run` command, parsed by clap straight from its command line (and
+/// environment); the field comments are the command's help.
+#[derive(Debug, Clone, clap::Args)]
 pub struct RunConfig {
-    /// Logs to follow.
+    /// Access log to follow (repeat, or comma-separate in the environment variable).
+    #[arg(
+        long = "log",
+        env = "TOUCHLINE_SIDECAR_LOG",
+        value_delimiter = ',',
+        required = true
+    )]
     pub logs: Vec<PathBuf>,
-    /// Route manifest.
+    /// Route manifest (dist/_routes.json) bounding the path label to known routes.
+    #[arg(long, env = "TOUCHLINE_SIDECAR_ROUTES")]
     pub routes: Option<PathBuf>,
-    /// Where to serve.
+    /// Address to serve on.
+    #[arg(
+        long,
+        env = "TOUCHLINE_SIDECAR_LISTEN",
+        default_value = "127.0.0.1:9145"
+    )]
     pub listen: SocketAddr,
-    /// Checkpoint file.
+    /// Checkpoint file (offsets and counts), written atomically at least every second.
+    #[arg(long, env = "TOUCHLINE_SIDECAR_STATE")]
     pub state: Option<PathBuf>,
-    /// Punch holes behind the checkpointed offsets.
+    /// Free disk blocks of counted lines by punching holes in the log (keeps its size).
+    #[arg(long, env = "TOUCHLINE_SIDECAR_RECLAIM")]
     pub reclaim: bool,
-    /// Cap on distinct paths without a manifest.
+    /// Distinct paths kept as labels without a manifest; the rest are "other".
+    #[arg(long, env = "TOUCHLINE_SIDECAR_MAX_PATHS", default_value_t = DEFAULT_MAX_PATHS)]
     pub max_paths: usize,
 }
 

@@ -21,7 +21,7 @@ fn manifest(dir: &std::path::Path) -> std::path::PathBuf {
 fn metrics_are_text_format_0_0_4() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("access.log");
-    let s = Sidecar::start(dir.path(), &["--log", log.to_str().expect("utf8")]);
+    let s = Run::log(&log).start(dir.path());
     let r = s.get("/metrics").expect("response");
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("text/plain; version=0.0.4"));
@@ -32,7 +32,7 @@ fn metrics_are_text_format_0_0_4() {
 fn unknown_paths_are_404() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("access.log");
-    let s = Sidecar::start(dir.path(), &["--log", log.to_str().expect("utf8")]);
+    let s = Run::log(&log).start(dir.path());
     assert_eq!(s.get("/nope").map(|r| r.status), Some(404));
     assert_eq!(s.get("/metrics/x").map(|r| r.status), Some(404));
 }
@@ -41,7 +41,7 @@ fn unknown_paths_are_404() {
 fn readyz_waits_for_the_log_to_exist() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("access.log");
-    let s = Sidecar::start(dir.path(), &["--log", log.to_str().expect("utf8")]);
+    let s = Run::log(&log).start(dir.path());
     assert_eq!(s.get("/readyz").map(|r| r.status), Some(503));
     append_lines(&log, "/", 1);
     s.wait_for("/readyz 200", || {
@@ -54,15 +54,7 @@ fn appended_lines_show_up_per_route() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("access.log");
     let routes = manifest(dir.path());
-    let s = Sidecar::start(
-        dir.path(),
-        &[
-            "--log",
-            log.to_str().expect("utf8"),
-            "--routes",
-            routes.to_str().expect("utf8"),
-        ],
-    );
+    let s = Run::log(&log).routes(&routes).start(dir.path());
     assert_eq!(
         sample(&s.metrics(), &get_200("/tasks")),
         Some(0.0),
@@ -79,15 +71,7 @@ fn the_exposition_passes_promtool() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("access.log");
     let routes = manifest(dir.path());
-    let s = Sidecar::start(
-        dir.path(),
-        &[
-            "--log",
-            log.to_str().expect("utf8"),
-            "--routes",
-            routes.to_str().expect("utf8"),
-        ],
-    );
+    let s = Run::log(&log).routes(&routes).start(dir.path());
     append_lines(&log, "/gandalf", 2);
     fs::write(dir.path().join("junk"), "").expect("write");
     let mut f = fs::OpenOptions::new()
@@ -103,15 +87,7 @@ fn the_exposition_passes_promtool() {
 fn several_logs_are_followed_at_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
-    let s = Sidecar::start(
-        dir.path(),
-        &[
-            "--log",
-            a.to_str().expect("utf8"),
-            "--log",
-            b.to_str().expect("utf8"),
-        ],
-    );
+    let s = Run::log(&a).and_log(&b).start(dir.path());
     append_lines(&a, "/x", 2);
     append_lines(&b, "/x", 3);
     assert_eq!(s.wait_sample(&get_200("/x"), 5.0), 5.0);
@@ -122,19 +98,14 @@ fn counts_are_exact_across_a_sigterm_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("access.log");
     let state = dir.path().join("state.json");
-    let args = [
-        "--log",
-        log.to_str().expect("utf8"),
-        "--state",
-        state.to_str().expect("utf8"),
-    ];
+    let run = Run::log(&log).state(&state);
     append_lines(&log, "/a", 100);
-    let s = Sidecar::start(dir.path(), &args);
+    let s = run.start(dir.path());
     s.wait_sample(&get_200("/a"), 100.0);
     append_lines(&log, "/a", 10);
     s.terminate();
     append_lines(&log, "/a", 25); // while the sidecar is down
-    let s = Sidecar::start(dir.path(), &args);
+    let s = run.start(dir.path());
     assert_eq!(s.wait_sample(&get_200("/a"), 135.0), 135.0);
     s.wait_for("readiness", || {
         s.get("/readyz").map(|r| r.status) == Some(200)
@@ -147,15 +118,10 @@ fn counts_are_exact_across_sigkill_restarts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("access.log");
     let state = dir.path().join("state.json");
-    let args = [
-        "--log",
-        log.to_str().expect("utf8"),
-        "--state",
-        state.to_str().expect("utf8"),
-    ];
+    let run = Run::log(&log).state(&state);
     let mut written = 0.0;
     for round in 0..4 {
-        let s = Sidecar::start(dir.path(), &args);
+        let s = run.start(dir.path());
         append_lines(&log, "/k", 500);
         written += 500.0;
         // Kill at various points: mid-read, right after reading, after a checkpoint.
@@ -164,7 +130,7 @@ fn counts_are_exact_across_sigkill_restarts() {
         }
         s.kill();
     }
-    let s = Sidecar::start(dir.path(), &args);
+    let s = run.start(dir.path());
     assert_eq!(s.wait_sample(&get_200("/k"), written), written);
     let m = s.metrics();
     assert_eq!(
@@ -181,7 +147,7 @@ fn counts_are_exact_across_sigkill_restarts() {
 fn a_rename_rotation_while_running_loses_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("access.log");
-    let s = Sidecar::start(dir.path(), &["--log", log.to_str().expect("utf8")]);
+    let s = Run::log(&log).start(dir.path());
     append_lines(&log, "/r", 10);
     s.wait_sample(&get_200("/r"), 10.0);
     fs::rename(&log, dir.path().join("access.log.1")).expect("rename");
@@ -196,18 +162,10 @@ fn reclaim_frees_disk_blocks_and_counts_stay_exact() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("access.log");
     let state = dir.path().join("state.json");
+    let run = Run::log(&log).state(&state).reclaim();
     append_lines(&log, "/big", 40_000);
     let blocks_before = fs::metadata(&log).expect("stat").blocks();
-    let s = Sidecar::start(
-        dir.path(),
-        &[
-            "--log",
-            log.to_str().expect("utf8"),
-            "--state",
-            state.to_str().expect("utf8"),
-            "--reclaim",
-        ],
-    );
+    let s = run.start(dir.path());
     s.wait_sample(&get_200("/big"), 40_000.0);
     s.wait_for("blocks to be punched", || {
         fs::metadata(&log).expect("stat").blocks() * 10 < blocks_before
@@ -215,16 +173,7 @@ fn reclaim_frees_disk_blocks_and_counts_stay_exact() {
     append_lines(&log, "/big", 5);
     assert_eq!(s.wait_sample(&get_200("/big"), 40_005.0), 40_005.0);
     s.kill();
-    let s = Sidecar::start(
-        dir.path(),
-        &[
-            "--log",
-            log.to_str().expect("utf8"),
-            "--state",
-            state.to_str().expect("utf8"),
-            "--reclaim",
-        ],
-    );
+    let s = run.start(dir.path());
     append_lines(&log, "/big", 1);
     assert_eq!(s.wait_sample(&get_200("/big"), 40_006.0), 40_006.0);
 }
@@ -243,7 +192,7 @@ fn peak_rss_kib(pid: u32) -> u64 {
 fn memory_stays_bounded_on_a_huge_line_and_a_flood_of_distinct_paths() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("access.log");
-    let s = Sidecar::start(dir.path(), &["--log", log.to_str().expect("utf8")]);
+    let s = Run::log(&log).start(dir.path());
     {
         let mut f = fs::OpenOptions::new()
             .create(true)

@@ -1,6 +1,7 @@
 //! Shared helpers for tests that run the real `touchline-sidecar` binary.
 #![allow(dead_code)]
 
+use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -22,6 +23,52 @@ pub fn free_addr() -> SocketAddr {
     l.local_addr().expect("addr")
 }
 
+/// The arguments of a `touchline-sidecar run` (besides `--listen`, always a free port): built
+/// from `--log <log>`, then each test adds only what it needs.
+#[derive(Debug, Clone)]
+pub struct Run {
+    args: Vec<OsString>,
+}
+
+impl Run {
+    /// `--log <log>`.
+    pub fn log(log: &Path) -> Run {
+        Run { args: Vec::new() }.arg("--log", log)
+    }
+
+    /// Another `--log <log>`.
+    pub fn and_log(self, log: &Path) -> Run {
+        self.arg("--log", log)
+    }
+
+    /// `--routes <manifest>`.
+    pub fn routes(self, manifest: &Path) -> Run {
+        self.arg("--routes", manifest)
+    }
+
+    /// `--state <file>`.
+    pub fn state(self, file: &Path) -> Run {
+        self.arg("--state", file)
+    }
+
+    /// `--reclaim`.
+    pub fn reclaim(mut self) -> Run {
+        self.args.push("--reclaim".into());
+        self
+    }
+
+    fn arg(mut self, flag: &str, path: &Path) -> Run {
+        self.args.push(flag.into());
+        self.args.push(path.into());
+        self
+    }
+
+    /// Starts the sidecar with these arguments, its stderr in a file under `dir`.
+    pub fn start(&self, dir: &Path) -> Sidecar {
+        Sidecar::start(dir, &self.args)
+    }
+}
+
 /// A running sidecar, killed on drop.
 pub struct Sidecar {
     pub child: Child,
@@ -30,8 +77,9 @@ pub struct Sidecar {
 }
 
 impl Sidecar {
-    /// Starts `touchline-sidecar run` with the given extra arguments on a free port.
-    pub fn start(dir: &Path, args: &[&str]) -> Sidecar {
+    /// Starts `touchline-sidecar run` with the given extra arguments on a free port, and waits
+    /// until `/healthz` answers.
+    pub fn start(dir: &Path, args: &[OsString]) -> Sidecar {
         let addr = free_addr();
         let stderr = dir.join(format!("sidecar-{}.log", addr.port()));
         let child = Command::new(bin())

@@ -1,4 +1,5 @@
 use super::*;
+use crate::metrics::CountsSnapshot;
 use crate::route::Router;
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
@@ -22,28 +23,36 @@ impl Fixture {
         }
     }
 
+    /// A fixture whose follower, reading its log from the beginning, has counted `n` lines.
+    fn counting(n: u64) -> (Fixture, PathBuf, Follower) {
+        let mut fx = Fixture::new();
+        let log = fx.log();
+        let mut f = Follower::new(log.clone(), Start::Beginning);
+        fx.append(&log, n);
+        fx.poll(&mut f, Duration::ZERO);
+        (fx, log, f)
+    }
+
     fn log(&self) -> PathBuf {
         self.dir.path().join("access.log")
     }
 
     /// Appends `n` complete lines to `path` (created if missing), as nginx would.
     fn append(&mut self, path: &Path, n: u64) {
-        let mut f = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .expect("open");
+        let mut lines = Vec::new();
         for _ in 0..n {
             self.written += 1;
             writeln!(
-                f,
+                lines,
                 r#"10.0.0.1 - - [23/Nov/2026:15:32:11 +0000] "GET /line/{} HTTP/1.1" 200 5 "-" "test" 0.001"#,
                 self.written % 7
             )
             .expect("write");
         }
+        self.append_raw(path, &lines);
     }
 
+    /// Appends `bytes` to `path` (created if missing).
     fn append_raw(&self, path: &Path, bytes: &[u8]) {
         let mut f = fs::OpenOptions::new()
             .create(true)
@@ -64,9 +73,23 @@ impl Fixture {
         self.agg.lock().expect("lock").total_lines()
     }
 
-    fn rotations(&self) -> u64 {
-        self.agg.lock().expect("lock").snapshot().rotations
+    fn snapshot(&self) -> CountsSnapshot {
+        self.agg.lock().expect("lock").snapshot()
     }
+
+    fn rotations(&self) -> u64 {
+        self.snapshot().rotations
+    }
+}
+
+/// Truncates `path` to nothing in place, as logrotate's copytruncate does.
+fn truncate(path: &Path) {
+    fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .expect("open")
+        .set_len(0)
+        .expect("truncate");
 }
 
 #[test]
@@ -94,7 +117,7 @@ fn a_partial_line_waits_for_its_newline() {
     assert_eq!(f.positions()[0].offset, 0);
     fx.append_raw(&fx.log(), b"TP/1.1\" 200 1 \"-\" \"-\"\n");
     fx.poll(&mut f, Duration::ZERO);
-    assert_eq!(fx.agg.lock().expect("lock").snapshot().lines["parsed"], 1);
+    assert_eq!(fx.snapshot().lines["parsed"], 1);
 }
 
 #[test]
@@ -126,11 +149,8 @@ fn a_missing_log_is_waited_for() {
 
 #[test]
 fn rename_rotation_counts_lines_written_before_and_after_nginx_reopens() {
-    let mut fx = Fixture::new();
-    let (log, old) = (fx.log(), fx.dir.path().join("access.log.1"));
-    let mut f = Follower::new(log.clone(), Start::Beginning);
-    fx.append(&log, 3);
-    fx.poll(&mut f, Duration::ZERO);
+    let (mut fx, log, mut f) = Fixture::counting(3);
+    let old = fx.dir.path().join("access.log.1");
     fs::rename(&log, &old).expect("rename");
     fx.append(&old, 2); // nginx still writes to the renamed file until USR1
     fx.poll(&mut f, Duration::ZERO);
@@ -156,11 +176,7 @@ fn rename_rotation_counts_lines_written_before_and_after_nginx_reopens() {
 
 #[test]
 fn delete_and_recreate_counts_every_line() {
-    let mut fx = Fixture::new();
-    let log = fx.log();
-    let mut f = Follower::new(log.clone(), Start::Beginning);
-    fx.append(&log, 3);
-    fx.poll(&mut f, Duration::ZERO);
+    let (mut fx, log, mut f) = Fixture::counting(3);
     fx.append(&log, 1);
     fs::remove_file(&log).expect("remove");
     fx.append(&log, 2);
@@ -172,18 +188,9 @@ fn delete_and_recreate_counts_every_line() {
 
 #[test]
 fn copytruncate_does_not_count_twice() {
-    let mut fx = Fixture::new();
-    let log = fx.log();
-    let mut f = Follower::new(log.clone(), Start::Beginning);
-    fx.append(&log, 5);
-    fx.poll(&mut f, Duration::ZERO);
+    let (mut fx, log, mut f) = Fixture::counting(5);
     fs::copy(&log, fx.dir.path().join("access.log.1")).expect("copy");
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&log)
-        .expect("open")
-        .set_len(0)
-        .expect("truncate");
+    truncate(&log);
     fx.append(&log, 2);
     fx.poll(&mut f, Duration::ZERO);
     assert_eq!(fx.counted(), 7);
@@ -193,7 +200,7 @@ fn copytruncate_does_not_count_twice() {
 /// Checkpoints, then resumes in a fresh aggregator and follower as a restarted process would.
 fn restart(fx: &mut Fixture, f: &Follower) -> Follower {
     let positions = f.positions();
-    let snap = fx.agg.lock().expect("lock").snapshot();
+    let snap = fx.snapshot();
     let mut agg = Aggregator::new(Router::open(100));
     agg.restore(&snap).expect("restore");
     fx.agg = Mutex::new(agg);
@@ -202,11 +209,7 @@ fn restart(fx: &mut Fixture, f: &Follower) -> Follower {
 
 #[test]
 fn a_restored_follower_resumes_at_its_offset() {
-    let mut fx = Fixture::new();
-    let log = fx.log();
-    let mut f = Follower::new(log.clone(), Start::Beginning);
-    fx.append(&log, 3);
-    fx.poll(&mut f, Duration::ZERO);
+    let (mut fx, log, f) = Fixture::counting(3);
     fx.append(&log, 2); // written while the sidecar is down
     let mut f = restart(&mut fx, &f);
     fx.poll(&mut f, Duration::ZERO);
@@ -215,11 +218,8 @@ fn a_restored_follower_resumes_at_its_offset() {
 
 #[test]
 fn a_restored_follower_finds_a_file_rotated_while_it_was_down() {
-    let mut fx = Fixture::new();
-    let (log, old) = (fx.log(), fx.dir.path().join("access.log.1"));
-    let mut f = Follower::new(log.clone(), Start::Beginning);
-    fx.append(&log, 3);
-    fx.poll(&mut f, Duration::ZERO);
+    let (mut fx, log, f) = Fixture::counting(3);
+    let old = fx.dir.path().join("access.log.1");
     fx.append(&log, 2);
     fs::rename(&log, &old).expect("rename");
     fx.append(&log, 4);
@@ -265,25 +265,16 @@ fn an_over_long_line_is_counted_without_stopping() {
     fx.append_raw(&log, b"\n");
     fx.append(&log, 1);
     fx.poll(&mut f, Duration::ZERO);
-    let lines = fx.agg.lock().expect("lock").snapshot().lines;
+    let lines = fx.snapshot().lines;
     assert_eq!((lines["too_long"], lines["parsed"]), (1, 1));
 }
 
 #[test]
 fn copytruncate_is_noticed_even_after_the_file_regrew_past_the_old_offset() {
-    let mut fx = Fixture::new();
-    let log = fx.log();
-    let mut f = Follower::new(log.clone(), Start::Beginning);
-    fx.append(&log, 3);
-    fx.poll(&mut f, Duration::ZERO);
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&log)
-        .expect("open")
-        .set_len(0)
-        .expect("truncate");
+    let (mut fx, log, mut f) = Fixture::counting(3);
+    truncate(&log);
     fx.append(&log, 6); // longer than before the truncation by the next poll
     fx.poll(&mut f, Duration::ZERO);
     assert_eq!(fx.counted(), 9);
-    assert_eq!(fx.agg.lock().expect("lock").snapshot().lines["parsed"], 9);
+    assert_eq!(fx.snapshot().lines["parsed"], 9);
 }

@@ -330,34 +330,10 @@ pub fn normalise(target: &[u8], decoded: &mut Vec<u8>, out: &mut Vec<u8>) -> boo
         return false;
     }
     // Pass 1: nginx's `\xHH` log escapes, into `out`.
-    out.clear();
-    let mut i = 0;
-    while i < t.len() {
-        if t[i] == b'\\' && t.get(i + 1) == Some(&b'x') {
-            if let Some(v) = hex_pair(t.get(i + 2..i + 4)) {
-                out.push(v);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(t[i]);
-        i += 1;
-    }
+    decode_hex_escapes(t, b"\\x", out);
     // Pass 2: percent-decoding, into `decoded`. It comes after un-escaping because nginx escapes
     // the raw bytes of the request line, which may themselves be percent-encoded.
-    decoded.clear();
-    let mut j = 0;
-    while j < out.len() {
-        if out[j] == b'%' {
-            if let Some(v) = hex_pair(out.get(j + 1..j + 3)) {
-                decoded.push(v);
-                j += 3;
-                continue;
-            }
-        }
-        decoded.push(out[j]);
-        j += 1;
-    }
+    decode_hex_escapes(out, b"%", decoded);
     // Pass 3: segments, back into `out`.
     out.clear();
     for segment in decoded.split(|b| *b == b'/') {
@@ -380,6 +356,26 @@ pub fn normalise(target: &[u8], decoded: &mut Vec<u8>, out: &mut Vec<u8>) -> boo
         out.push(b'/');
     }
     true
+}
+
+/// Replaces `dst` with `src`, each `<escape>HH` (two hex digits) decoded to its byte; an escape
+/// not followed by two hex digits is kept as it is.
+#[inline]
+fn decode_hex_escapes(src: &[u8], escape: &[u8], dst: &mut Vec<u8>) {
+    dst.clear();
+    let mut i = 0;
+    while i < src.len() {
+        if src[i..].starts_with(escape) {
+            let hex = i + escape.len();
+            if let Some(v) = hex_pair(src.get(hex..hex + 2)) {
+                dst.push(v);
+                i = hex + 2;
+                continue;
+            }
+        }
+        dst.push(src[i]);
+        i += 1;
+    }
 }
 
 fn hex_pair(h: Option<&[u8]>) -> Option<u8> {

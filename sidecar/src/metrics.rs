@@ -161,6 +161,53 @@ impl Aggregator {
         );
     }
 
+    /// Empty counts for a worker that counts one byte range of a file in parallel with others
+    /// (`first`: the range at the file's start, which continues from these counts' routes).
+    pub fn worker(&self, first: bool) -> Aggregator {
+        Aggregator::new(self.router.for_worker(first))
+    }
+
+    /// Whether [`Aggregator::merge`] of this worker gives exactly the counts a sequential pass
+    /// would have; if not, the file must be counted again sequentially.
+    pub fn mergeable(&self, first: bool) -> bool {
+        self.router.absorbable(first)
+    }
+
+    /// Adds a worker's counts, as if its range had been counted here after everything so far.
+    /// Workers must be merged in file order, so paths get labels in the order they first occur.
+    pub fn merge(&mut self, worker: Aggregator) {
+        let ids = self.router.absorb(&worker.router);
+        let id = |r: RouteId| ids.get(r.0 as usize).copied().unwrap_or(OTHER_ID);
+        for (k, v) in worker.requests {
+            let (r, m, s) = unpack(k);
+            *self.requests.entry(pack(id(r), m, s)).or_insert(0) += v;
+        }
+        for (i, p) in worker.paths.into_iter().enumerate() {
+            if !p.seen {
+                continue;
+            }
+            let stats = self.path_mut(id(RouteId(i as u32)));
+            stats.seen = true;
+            stats.bytes += p.bytes;
+            let h = &mut stats.hist;
+            for (b, v) in h.buckets.iter_mut().zip(p.hist.buckets) {
+                *b += v;
+            }
+            h.count += p.hist.count;
+            // Saturating like record_line, so split sums saturate exactly where one sum would.
+            h.sum_us = h.sum_us.saturating_add(p.hist.sum_us);
+        }
+        for (a, b) in self.lines.iter_mut().zip(worker.lines) {
+            *a += b;
+        }
+        self.bytes_read += worker.bytes_read;
+        self.rotations += worker.rotations;
+        self.last_ts = match (self.last_ts, worker.last_ts) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
     /// Adds bytes the reader has consumed.
     pub fn add_bytes_read(&mut self, n: u64) {
         self.bytes_read += n;

@@ -12,6 +12,8 @@ use crate::lines::LineSplitter;
 use crate::metrics::Aggregator;
 use crate::parse::MAX_LINE;
 
+pub mod parallel;
+
 /// Read buffer size: large enough that syscalls and hand-offs between the reading and the
 /// counting thread vanish next to parsing.
 pub const CHUNK: usize = 1 << 20;
@@ -25,6 +27,10 @@ pub struct ReplayError {
     /// The I/O or decompression error.
     pub source: io::Error,
 }
+
+/// Plain files at least this large are counted on every core; below it, starting threads and
+/// merging their counts would cost more than they save.
+pub const MIN_SPLIT_LEN: u64 = 64 << 20;
 
 /// Buffers in flight between the reading thread and the counting one.
 const BUFFERS: usize = 4;
@@ -76,18 +82,36 @@ fn read_loop(
 }
 
 /// Counts every line of a file; `.gz` files are decompressed (concatenated members too, as
-/// logrotate's `compress` may produce).
+/// logrotate's `compress` may produce). Plain files of [`MIN_SPLIT_LEN`] or more are split
+/// between the available cores.
 pub fn replay_file(agg: &mut Aggregator, path: &Path) -> Result<(), ReplayError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    replay_file_with(agg, path, threads, MIN_SPLIT_LEN)
+}
+
+/// [`replay_file`] with an explicit thread count and the smallest plain file to split.
+pub fn replay_file_with(
+    agg: &mut Aggregator,
+    path: &Path,
+    threads: usize,
+    min_split_len: u64,
+) -> Result<(), ReplayError> {
     let err = |source| ReplayError {
         path: path.to_owned(),
         source,
     };
     let file = File::open(path).map_err(err)?;
     if path.extension().is_some_and(|e| e == "gz") {
-        replay_reader(
+        // A gzip stream can only be decompressed from its start.
+        return replay_reader(
             agg,
             MultiGzDecoder::new(io::BufReader::with_capacity(CHUNK, file)),
         )
+        .map_err(err);
+    }
+    let meta = file.metadata().map_err(err)?;
+    if threads > 1 && meta.is_file() && meta.len() >= min_split_len {
+        parallel::replay_split(agg, &file, meta.len(), threads)
     } else {
         replay_reader(agg, file)
     }

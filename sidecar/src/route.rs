@@ -90,11 +90,19 @@ impl Manifest {
 pub struct RouteId(pub u32);
 
 /// Turns request targets into route ids, keeping the number of distinct labels bounded.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Router {
     labels: Vec<String>,
     by_path: FastMap<Box<[u8]>, RouteId>,
     mode: Mode,
+    /// Open mode: the normalised path that created each label after `other`, in order, so a
+    /// parallel worker's labels can be replayed into the main router in file order.
+    pages: Vec<Box<[u8]>>,
+    /// Open mode: a path was refused a label for lack of room.
+    overflowed: bool,
+    /// Open mode: two paths share a label (their lossy UTF-8 forms are equal), so a label's
+    /// counts cannot be traced back to one path.
+    ambiguous: bool,
     /// Routes of recently seen raw targets (query stripped): real traffic repeats a few targets,
     /// so most lines skip normalisation. Cleared when full, which bounds it.
     cache: FastMap<Box<[u8]>, RouteId>,
@@ -102,7 +110,7 @@ pub struct Router {
     decoded: Vec<u8>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Mode {
     Manifest {
         /// Paths matched exactly before page canonicalisation (files).
@@ -116,6 +124,11 @@ enum Mode {
         max_paths: usize,
     },
 }
+
+/// Paths a worker of a later byte range may label without a manifest before the parallel
+/// replay of its file gives up and replays it sequentially. It bounds a worker's memory, and
+/// its time too: `add_label` looks labels up by a linear scan.
+pub const WORKER_MAX_PATHS: usize = 8192;
 
 /// Most targets remembered in the route cache.
 const CACHE_MAX: usize = 4096;
@@ -162,8 +175,47 @@ impl Router {
             by_path: FastMap::default(),
             cache: FastMap::default(),
             mode,
+            pages: Vec::new(),
+            overflowed: false,
+            ambiguous: false,
             scratch: Vec::new(),
             decoded: Vec::new(),
+        }
+    }
+
+    /// A router for a worker that counts one byte range of a file in parallel with others.
+    /// The first range continues from this router's state, so it can be an exact copy; later
+    /// ranges cannot know which paths earlier ranges labelled, so without a manifest they start
+    /// empty with room for `WORKER_MAX_PATHS` paths and [`Router::absorb`] assigns the real
+    /// labels in file order.
+    pub fn for_worker(&self, first: bool) -> Router {
+        let mut router = match self.mode {
+            Mode::Open { max_paths } if !first => Router::open(max_paths.max(WORKER_MAX_PATHS)),
+            _ => self.clone(),
+        };
+        router.cache.clear();
+        router.overflowed = false;
+        router.ambiguous = false;
+        router
+    }
+
+    /// Whether [`Router::absorb`] reproduces sequential routing for a worker made by
+    /// [`Router::for_worker`]. The first range's worker is an exact continuation. A later
+    /// range's worker that refused a path for lack of room may have refused one an earlier range
+    /// labelled, and a label shared by two of its paths may need to split between them.
+    pub fn absorbable(&self, first: bool) -> bool {
+        first || !(self.ambiguous || self.overflowed)
+    }
+
+    /// Adds a worker's labels in the order it created them, as sequential routing would have
+    /// met their paths, and returns the id here of each of the worker's ids.
+    pub fn absorb(&mut self, worker: &Router) -> Vec<RouteId> {
+        match self.mode {
+            // Same manifest, same label table.
+            Mode::Manifest { .. } => (0..worker.labels.len() as u32).map(RouteId).collect(),
+            Mode::Open { max_paths } => std::iter::once(OTHER_ID)
+                .chain(worker.pages.iter().map(|p| self.open_id(p, max_paths)))
+                .collect(),
         }
     }
 
@@ -197,9 +249,7 @@ impl Router {
         }
         match self.mode {
             Mode::Open { max_paths } if self.labels.len() - 1 < max_paths => {
-                let id = self.add_label(label);
-                self.by_path.insert(label.as_bytes().into(), id);
-                id
+                self.add_page(label, label.as_bytes())
             }
             _ => OTHER_ID,
         }
@@ -254,19 +304,39 @@ impl Router {
                 }
             }
             Mode::Open { max_paths } => {
-                let page = canonical_page(path);
-                if let Some(id) = self.by_path.get(page) {
-                    return *id;
-                }
-                if self.labels.len() > *max_paths || page.len() > MAX_LABEL_LEN {
-                    return OTHER_ID;
-                }
-                let label = String::from_utf8_lossy(page).into_owned();
-                let id = self.add_label(&label);
-                self.by_path.insert(page.into(), id);
-                id
+                let max_paths = *max_paths;
+                self.open_id(canonical_page(path), max_paths)
             }
         }
+    }
+
+    /// The id of a canonical page without a manifest, labelling it if there is room.
+    fn open_id(&mut self, page: &[u8], max_paths: usize) -> RouteId {
+        if let Some(id) = self.by_path.get(page) {
+            return *id;
+        }
+        if page.len() > MAX_LABEL_LEN {
+            return OTHER_ID;
+        }
+        if self.labels.len() > max_paths {
+            self.overflowed = true;
+            return OTHER_ID;
+        }
+        let label = String::from_utf8_lossy(page).into_owned();
+        self.add_page(&label, page)
+    }
+
+    /// Labels a new open-mode path, remembering the path in label order.
+    fn add_page(&mut self, label: &str, page: &[u8]) -> RouteId {
+        let before = self.labels.len();
+        let id = self.add_label(label);
+        if self.labels.len() == before {
+            self.ambiguous = true;
+        } else {
+            self.pages.push(page.into());
+        }
+        self.by_path.insert(page.into(), id);
+        id
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{BuildError, line_of};
+use crate::error::{BuildError, key_line, line_of};
 
 /// The parsed `site.toml`. Unknown keys are errors: a typo must not be silently ignored.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
@@ -91,12 +91,6 @@ impl SiteConfig {
 pub fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> BuildError {
     let line = e.span().map_or(1, |span| line_of(text, span.start));
     BuildError::invalid(path, line, e.message().to_owned())
-}
-
-fn key_line(text: &str, key: &str) -> usize {
-    text.lines()
-        .position(|l| l.trim_start().starts_with(key))
-        .map_or(1, |i| i + 1)
 }
 
 #[cfg(test)]

@@ -114,6 +114,18 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// The 1-based line where `key` is assigned (`key =` in TOML, `key:` in YAML), or 1 when absent:
+/// for errors about a value serde has already accepted, which carry no position of their own.
+pub fn key_line(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(['=', ':']))
+        })
+        .map_or(1, |i| i + 1)
+}
+
 /// Decodes a file's bytes as UTF-8, or names the line of the first invalid byte.
 pub fn utf8(path: &std::path::Path, bytes: &[u8]) -> Result<String, BuildError> {
     match std::str::from_utf8(bytes) {
@@ -139,6 +151,14 @@ mod tests {
         assert_eq!(line_of("a\nb\nc", 0), 1);
         assert_eq!(line_of("a\nb\nc", 2), 2);
         assert_eq!(line_of("a\nb\nc", 4), 3);
+    }
+
+    #[test]
+    fn key_line_finds_assignments_not_prefixes() {
+        let text = "base_url_old = 1\nbase_url = 2\n";
+        assert_eq!(key_line(text, "base_url"), 2);
+        assert_eq!(key_line("title: x\n", "title"), 1);
+        assert_eq!(key_line("a = 1\n", "missing"), 1);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use minijinja::Value;
 
-use crate::error::{BuildError, utf8};
+use crate::error::{BuildError, key_line, utf8};
 use crate::route::Route;
 use crate::source::SourceFile;
 pub use front_matter::FrontMatter;
@@ -99,15 +99,6 @@ pub fn route_of(rel: &Path) -> Route {
         }
     }
     Route::parse(&format!("/{}", parts.join("/"))).unwrap_or_else(|_| Route::root())
-}
-
-fn key_line(text: &str, key: &str) -> usize {
-    text.lines()
-        .position(|l| {
-            let l = l.trim_start();
-            l.starts_with(key) && l[key.len()..].trim_start().starts_with(['=', ':'])
-        })
-        .map_or(1, |i| i + 1)
 }
 
 #[cfg(test)]

@@ -40,14 +40,18 @@ pub struct Sources {
 impl Sources {
     /// Reads the site at `root`; every unreadable or escaping file is reported.
     pub fn read(root: &Path) -> Result<Sources, BuildErrors> {
-        let config_path = config::locate(root);
+        let root = &Root {
+            shown: root.to_owned(),
+            real: root.canonicalize().map_err(|e| BuildError::io(root, e))?,
+        };
+        let config_path = config::locate(&root.shown);
         let config_file = read_one(root, &config_path, &config_path)?;
         let text = crate::error::utf8(&config_file.path, &config_file.bytes)?;
         let config = SiteConfig::parse(&config_file.path, &text)?;
 
         let mut errors = BuildErrors::default();
-        let content_dir = root.join("content");
-        let theme_dir = root.join("themes").join(&config.theme);
+        let content_dir = root.shown.join("content");
+        let theme_dir = root.shown.join("themes").join(&config.theme);
         if !theme_dir.join("templates").is_dir() {
             errors.0.push(BuildError::invalid(
                 &config_file.path,
@@ -90,9 +94,16 @@ impl Sources {
     }
 }
 
+/// The site root as the user named it (for messages) and as the file system resolves it (for
+/// the escape check), resolved once rather than for every file.
+struct Root {
+    shown: PathBuf,
+    real: PathBuf,
+}
+
 /// Reads every file below `dir` in a stable order, skipping hidden ones. A symlink is followed
 /// only when it stays inside the site root.
-fn read_tree(root: &Path, dir: &Path, errors: &mut BuildErrors) -> Vec<SourceFile> {
+fn read_tree(root: &Root, dir: &Path, errors: &mut BuildErrors) -> Vec<SourceFile> {
     let mut out = Vec::new();
     if !dir.is_dir() {
         return out;
@@ -131,11 +142,10 @@ fn read_tree(root: &Path, dir: &Path, errors: &mut BuildErrors) -> Vec<SourceFil
     out
 }
 
-fn read_one(root: &Path, path: &Path, rel: &Path) -> Result<SourceFile, BuildError> {
+fn read_one(root: &Root, path: &Path, rel: &Path) -> Result<SourceFile, BuildError> {
     let shown = display(root, path);
     let real = path.canonicalize().map_err(|e| BuildError::io(&shown, e))?;
-    let real_root = root.canonicalize().map_err(|e| BuildError::io(root, e))?;
-    if !real.starts_with(&real_root) {
+    if !real.starts_with(&root.real) {
         return Err(BuildError::Escape {
             path: shown,
             target: real.display().to_string(),
@@ -156,6 +166,6 @@ fn read_one(root: &Path, path: &Path, rel: &Path) -> Result<SourceFile, BuildErr
     })
 }
 
-fn display(root: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(root).unwrap_or(path).to_owned()
+fn display(root: &Root, path: &Path) -> PathBuf {
+    path.strip_prefix(&root.shown).unwrap_or(path).to_owned()
 }

@@ -141,7 +141,7 @@ pub fn assemble(
                 route: page.route.clone(),
                 template: page.template().to_owned(),
                 source: page.source.clone(),
-                key: blake3::hash(&page.raw),
+                key: page.source_hash,
                 page: page.context(),
                 item: None,
             }),

@@ -23,8 +23,8 @@ pub struct Page {
     pub front_matter: FrontMatter,
     /// Its body as HTML.
     pub html: String,
-    /// The source bytes, to tell when it changed.
-    pub raw: Vec<u8>,
+    /// Hash of the source bytes: a page whose source is unchanged can reuse its last render.
+    pub source_hash: blake3::Hash,
     /// The line of `template` in the front matter, for error messages.
     pub template_line: usize,
 }
@@ -80,7 +80,7 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
         source: file.path.clone(),
         route,
         html: markdown::render(split.body),
-        raw: file.bytes.clone(),
+        source_hash: blake3::hash(&file.bytes),
         template_line: key_line(&text, "template"),
         front_matter: fm,
     })

@@ -17,8 +17,12 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// Compiles every template, reporting every syntax error at once rather than the first.
-    pub fn new(templates: &[SourceFile], assets: Arc<AssetMap>) -> Result<Renderer, BuildErrors> {
+    /// Compiles every template of `dir` (named in errors), reporting every syntax error at once.
+    pub fn new(
+        dir: &Path,
+        templates: &[SourceFile],
+        assets: Arc<AssetMap>,
+    ) -> Result<Renderer, BuildErrors> {
         let mut env = Environment::new();
         env.set_debug(true);
         env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -36,13 +40,6 @@ impl Renderer {
                 })
             },
         );
-        let dir = templates
-            .first()
-            .and_then(|t| {
-                let depth = t.rel.components().count();
-                t.path.ancestors().nth(depth).map(Path::to_path_buf)
-            })
-            .unwrap_or_default();
         let mut errors = BuildErrors::default();
         for t in templates {
             let name = t.rel.to_string_lossy().replace('\\', "/");
@@ -54,11 +51,14 @@ impl Renderer {
                 }
             };
             if let Err(e) = env.add_template_owned(name, source) {
-                errors.0.push(template_error(&dir, &e, None));
+                errors.0.push(template_error(dir, &e, None));
             }
         }
         errors.into_result()?;
-        Ok(Renderer { env, dir })
+        Ok(Renderer {
+            env,
+            dir: dir.to_owned(),
+        })
     }
 
     /// Whether the theme has a template of this name.
@@ -153,7 +153,11 @@ mod tests {
     }
 
     fn renderer(templates: &[SourceFile]) -> Result<Renderer, BuildErrors> {
-        Renderer::new(templates, Arc::new(AssetMap::default()))
+        Renderer::new(
+            Path::new("themes/t/templates"),
+            templates,
+            Arc::new(AssetMap::default()),
+        )
     }
 
     #[test]

@@ -89,7 +89,11 @@ pub fn assemble(
     let assets = Arc::new(AssetMap::new(&sources.statics));
     // Parse everything first and report all problems together.
     let data = data::parse(&sources.data);
-    let renderer = Renderer::new(&sources.templates, Arc::clone(&assets));
+    let renderer = Renderer::new(
+        &sources.templates_dir,
+        &sources.templates,
+        Arc::clone(&assets),
+    );
     let pages: Vec<Result<Page, BuildError>> = sources
         .pages
         .par_iter()

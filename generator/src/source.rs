@@ -31,6 +31,8 @@ pub struct Sources {
     pub data: Vec<SourceFile>,
     /// Other files under `content/`, copied as they are.
     pub files: Vec<SourceFile>,
+    /// The theme's templates folder, as error messages show it (`themes/default/templates`).
+    pub templates_dir: PathBuf,
     /// `themes/<theme>/templates/**`.
     pub templates: Vec<SourceFile>,
     /// `themes/<theme>/static/**`, published fingerprinted under `/assets/`.
@@ -64,7 +66,9 @@ impl Sources {
             ));
         }
         let content = read_tree(root, &content_dir, &mut errors);
-        let templates = read_tree(root, &theme_dir.join("templates"), &mut errors);
+        let templates_dir = theme_dir.join("templates");
+        let templates = read_tree(root, &templates_dir, &mut errors);
+        let templates_dir = display(root, &templates_dir);
         let statics = read_tree(root, &theme_dir.join("static"), &mut errors);
         errors.into_result()?;
 
@@ -88,6 +92,7 @@ impl Sources {
             pages,
             data,
             files,
+            templates_dir,
             templates,
             statics,
         })

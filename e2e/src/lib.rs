@@ -128,30 +128,11 @@ pub fn try_generate_site(out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The route manifest the generator writes to `dist/_routes.json`.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct Routes {
-    /// Page routes ("/", "/gandalf", "/teams/arsenal"...), served from `<route>/index.html`.
-    pub pages: Vec<String>,
-    /// Other files by URL path ("/404.html", "/robots.txt", "/badges/arsenal.svg"...).
-    pub files: Vec<String>,
-    /// URL prefix of fingerprinted assets ("/assets/").
-    pub assets_prefix: String,
-}
+pub use contract::Manifest as Routes;
 
-impl Routes {
-    /// Reads `<dist>/_routes.json`.
-    pub fn read(dist: &Path) -> Result<Routes> {
-        let path = dist.join("_routes.json");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
-    }
-
-    /// Every URL path of the manifest: pages, then files.
-    pub fn all(&self) -> impl Iterator<Item = &str> {
-        self.pages.iter().chain(&self.files).map(String::as_str)
-    }
+/// Reads the route manifest the generator wrote to `<dist>/_routes.json`.
+pub fn read_routes(dist: &Path) -> Result<Routes> {
+    Ok(Routes::read(&dist.join(contract::manifest::FILE_NAME))?)
 }
 
 /// Polls `condition` every 20 ms until it returns true or `timeout` passes.

@@ -14,9 +14,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
+use contract::Route;
 use e2e::nginx::Nginx;
 use e2e::prometheus::{Prometheus, encode};
-use e2e::{ChildGuard, Routes, binary, free_port, http, wait_for_port, wait_until, workspace_root};
+use e2e::{ChildGuard, binary, free_port, http, wait_for_port, wait_until, workspace_root};
 use serde_json::Value;
 
 /// Panels whose queries may legitimately be all zeros after this run's traffic.
@@ -126,7 +127,7 @@ fn every_dashboard_query_returns_data_from_real_traffic() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let dist: PathBuf = tmp.path().join("dist");
     e2e::generate_site(&dist);
-    let routes = Routes::read(&dist)?;
+    let routes = e2e::read_routes(&dist)?;
     let log = tmp.path().join("access.log");
     let nginx = Nginx::start(&dist, &log)?;
 
@@ -172,13 +173,13 @@ fn every_dashboard_query_returns_data_from_real_traffic() -> Result<()> {
     // with) of every page with and without its trailing slash, a missing page, and HEAD /.
     let mut sent = 0;
     for _ in 0..6 {
-        for page in &routes.pages {
+        for page in routes.pages.iter().map(Route::as_str) {
             let slash = if page == "/" {
-                page.clone()
+                page.to_owned()
             } else {
                 format!("{page}/")
             };
-            for path in [page.as_str(), slash.as_str()] {
+            for path in [page, slash.as_str()] {
                 let r = http::get(nginx.port(), path)?;
                 ensure!(r.status == 200, "GET {path} answered {}", r.status);
                 sent += 1;
@@ -272,12 +273,12 @@ fn every_dashboard_query_returns_data_from_real_traffic() -> Result<()> {
         ),
     )?;
     let paths: Value = serde_json::from_slice(&paths.body)?;
-    for page in &routes.pages {
+    for page in routes.pages.iter().map(Route::as_str) {
         if !paths["data"]
             .as_array()
             .into_iter()
             .flatten()
-            .any(|v| v == page.as_str())
+            .any(|v| v == page)
         {
             failures.push(format!(
                 "route variable: {page} missing from {}",

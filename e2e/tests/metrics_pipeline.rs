@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
+use contract::Route;
 use e2e::nginx::Nginx;
 use e2e::prometheus::Prometheus;
 use e2e::{ChildGuard, Routes, binary, free_port, http, wait_for_port, wait_until};
@@ -35,16 +36,16 @@ fn plan(routes: &Routes, dist: &Path) -> Result<Vec<Planned>> {
         label: label.to_string(),
     };
     let mut plan = Vec::new();
-    for page in &routes.pages {
-        plan.push(get(page.clone(), page));
+    for page in routes.pages.iter().map(Route::as_str) {
+        plan.push(get(page.to_owned(), page));
         if page != "/" {
             plan.push(get(format!("{page}/"), page));
         }
-        let dir = if page == "/" { "" } else { page.as_str() };
+        let dir = if page == "/" { "" } else { page };
         plan.push(get(format!("{dir}/index.html?x=1"), page));
     }
-    for file in &routes.files {
-        plan.push(get(file.clone(), file));
+    for file in routes.files.iter().map(Route::as_str) {
+        plan.push(get(file.to_owned(), file));
     }
     let assets_dir = dist.join(routes.assets_prefix.trim_matches('/'));
     let asset = std::fs::read_dir(&assets_dir)
@@ -64,7 +65,7 @@ fn plan(routes: &Routes, dist: &Path) -> Result<Vec<Planned>> {
     ));
     plan.push(get("/wp-login.php".into(), "other"));
     plan.push(get("/no/such/page?q=1".into(), "other"));
-    if let Some(page) = routes.pages.iter().find(|p| p.len() > 2) {
+    if let Some(page) = routes.pages.iter().map(Route::as_str).find(|p| p.len() > 2) {
         // Percent-encoded first letter: nginx decodes it, and so must the sidecar.
         let encoded = format!("/%{:02X}{}", page.as_bytes()[1], &page[2..]);
         plan.push(get(encoded, page));
@@ -188,7 +189,7 @@ fn metrics_equal_the_requests_sent_in_the_sidecar_and_in_prometheus() -> Result<
     let tmp = tempfile::tempdir()?;
     let dist = tmp.path().join("dist");
     e2e::try_generate_site(&dist)?;
-    let routes = Routes::read(&dist)?;
+    let routes = e2e::read_routes(&dist)?;
     let access_log = tmp.path().join("access.log");
     let nginx = Nginx::start(&dist, &access_log)?;
     let mut sidecar = Sidecar::start(tmp.path(), &access_log, &dist.join("_routes.json"))?;
@@ -200,7 +201,7 @@ fn metrics_equal_the_requests_sent_in_the_sidecar_and_in_prometheus() -> Result<
     );
     // Before any traffic, every route is there at zero.
     let idle = sidecar.metrics()?;
-    for page in &routes.pages {
+    for page in routes.pages.iter().map(Route::as_str) {
         let series = format!(
             "touchline_http_requests_total{{path=\"{page}\",method=\"GET\",status=\"200\"}} 0"
         );

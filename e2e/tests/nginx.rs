@@ -55,7 +55,7 @@ impl Served {
     }
 
     fn routes(&self) -> Routes {
-        Routes::read(&self.dist).expect("reading the route manifest")
+        e2e::read_routes(&self.dist).expect("reading the route manifest")
     }
 
     fn access_log_lines(&self) -> Vec<String> {
@@ -130,21 +130,11 @@ fn fingerprinted_assets(dist: &Path, routes: &Routes) -> Vec<String> {
         .unwrap_or_else(|e| panic!("listing {}: {e}", dir.display()))
         .map(|entry| entry.expect("reading a directory entry").file_name())
         .filter_map(|name| name.to_str().map(str::to_string))
-        .filter(|name| is_fingerprinted(name))
+        .filter(|name| contract::asset::is_fingerprinted(name.as_bytes()))
         .map(|name| format!("{}{name}", routes.assets_prefix))
         .collect();
     assets.sort();
     assets
-}
-
-/// `name.<12 hex>.ext`, with no `.gz`/`.br` after it.
-fn is_fingerprinted(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('.').collect();
-    parts.len() == 3
-        && parts[1].len() == 12
-        && parts[1]
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 const SECURITY_HEADERS: [&str; 5] = [
@@ -837,7 +827,7 @@ fn rebuilding_dist_under_load_serves_no_error_and_no_truncated_body() {
     let dir = tempfile::tempdir().expect("temp dir");
     let dist = dir.path().join("dist");
     build_dist(&dist);
-    let routes = Routes::read(&dist).expect("manifest");
+    let routes = e2e::read_routes(&dist).expect("manifest");
     // Every version of every route seen on disk (a deterministic build has one each).
     let versions: HashMap<String, Vec<u8>> = routes
         .all()
@@ -1079,15 +1069,15 @@ fn chromium_reports_no_csp_violation_on_the_site_pages() {
         routes
             .pages
             .iter()
-            .find(|p| p.starts_with("/teams/"))
-            .map(String::as_str),
+            .map(contract::Route::as_str)
+            .find(|p| p.starts_with("/teams/")),
     );
     urls.extend(
         routes
             .files
             .iter()
-            .find(|p| p.ends_with(".svg"))
-            .map(String::as_str),
+            .map(contract::Route::as_str)
+            .find(|p| p.ends_with(".svg")),
     );
     for path in urls {
         let load = e2e::chromium::load(&site.nginx.url(path), Duration::from_secs(60))

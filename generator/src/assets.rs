@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::source::SourceFile;
+pub use contract::asset::PREFIX;
+use contract::asset::fingerprinted_name;
 
-/// The URL prefix every fingerprinted asset lives under.
-pub const PREFIX: &str = "/assets/";
+use crate::source::SourceFile;
 
 /// One fingerprinted asset.
 #[derive(Debug, Clone)]
@@ -24,14 +24,14 @@ pub struct Asset {
 pub struct AssetMap(BTreeMap<String, Asset>);
 
 impl AssetMap {
-    /// Fingerprints every static file with the first 12 hex digits of its BLAKE3 hash.
+    /// Fingerprints every static file with its BLAKE3 hash, in the contract's name pattern.
     pub fn new(statics: &[SourceFile]) -> AssetMap {
         let map = statics
             .iter()
             .map(|f| {
                 let name = f.rel.to_string_lossy().replace('\\', "/");
-                let hash = blake3::hash(&f.bytes).to_hex();
-                let url = format!("{PREFIX}{}", fingerprinted(&name, &hash[..12]));
+                let digest = blake3::hash(&f.bytes);
+                let url = format!("{PREFIX}{}", fingerprinted_name(&name, digest.as_bytes()));
                 (
                     name,
                     Asset {
@@ -67,29 +67,9 @@ impl AssetMap {
     }
 }
 
-/// `css/app.css` + `abc` -> `css/app.abc.css`.
-fn fingerprinted(name: &str, hash: &str) -> String {
-    let (dir, file) = name.rsplit_once('/').map_or(("", name), |(d, f)| (d, f));
-    let stamped = match file.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => format!("{stem}.{hash}.{ext}"),
-        _ => format!("{file}.{hash}"),
-    };
-    if dir.is_empty() {
-        stamped
-    } else {
-        format!("{dir}/{stamped}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_hash_goes_before_the_extension() {
-        assert_eq!(fingerprinted("css/app.css", "abc"), "css/app.abc.css");
-        assert_eq!(fingerprinted("LICENSE", "abc"), "LICENSE.abc");
-    }
 
     #[test]
     fn changed_content_changes_the_url() {
@@ -101,9 +81,8 @@ mod tests {
         let a = AssetMap::new(&[file(b"a{}")]);
         let b = AssetMap::new(&[file(b"b{}")]);
         assert_ne!(a.url("app.css"), b.url("app.css"));
-        assert!(
-            a.url("app.css")
-                .is_some_and(|u| u.starts_with("/assets/app."))
-        );
+        let url = a.url("app.css").unwrap_or_default();
+        let name = url.strip_prefix(PREFIX).unwrap_or_default();
+        assert!(contract::asset::is_fingerprinted(name.as_bytes()), "{url}");
     }
 }

@@ -13,7 +13,6 @@ pub mod error;
 pub mod links;
 pub mod output;
 pub mod render;
-pub mod route;
 pub mod site;
 pub mod source;
 pub mod watch;

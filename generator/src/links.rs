@@ -1,7 +1,7 @@
 //! The internal link check: every `href`/`src` inside the site must point at an output file.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use memchr::memmem;
@@ -80,13 +80,14 @@ pub fn resolve(page_file: &str, link: &str) -> Target {
     Target::Internal(format!("/{}{trailing}", segments.join("/")))
 }
 
-/// Whether nginx would serve something for this URL path from these output files.
+/// Whether nginx would serve something for this URL path from these output files: a file of
+/// that name, or the page the path reaches (the contract's `/a` = `/a/` = `/a/index.html`).
 pub fn exists(files: &BTreeMap<PathBuf, Arc<Vec<u8>>>, url_path: &str) -> bool {
-    let rel = url_path.trim_start_matches('/').trim_end_matches('/');
-    let as_file = PathBuf::from(rel);
-    let as_dir = PathBuf::from(rel).join("index.html");
-    (!rel.is_empty() && !url_path.ends_with('/') && files.contains_key(&as_file))
-        || files.contains_key(&as_dir)
+    let as_file = url_path.trim_start_matches('/');
+    let page = contract::route::canonical_page_str(url_path).trim_start_matches('/');
+    let as_page = PathBuf::from(page).join("index.html");
+    (!as_file.is_empty() && !as_file.ends_with('/') && files.contains_key(Path::new(as_file)))
+        || files.contains_key(&as_page)
 }
 
 fn percent_decode(s: &str) -> String {

@@ -16,11 +16,8 @@ use crate::data;
 use crate::error::{BuildError, BuildErrors};
 use crate::links::{self, Target};
 use crate::render::Renderer;
-use crate::route::Route;
 use crate::source::Sources;
-
-/// The name of the route manifest the sidecar reads. nginx refuses to serve it.
-pub const MANIFEST: &str = "_routes.json";
+use contract::Route;
 
 /// A built site: every output file's bytes by its path relative to the output folder.
 #[derive(Debug, Default)]
@@ -42,17 +39,6 @@ pub struct Site {
 pub struct RenderCache {
     global: Option<blake3::Hash>,
     pages: HashMap<Route, (blake3::Hash, Arc<Vec<u8>>)>,
-}
-
-/// The route manifest: what the site serves, for the sidecar's path labels.
-#[derive(Debug, Serialize)]
-pub struct Manifest<'a> {
-    /// Page routes (`/gandalf` is also served at `/gandalf/` and `/gandalf/index.html`).
-    pub pages: Vec<&'a str>,
-    /// Other files served under their own name.
-    pub files: Vec<String>,
-    /// The prefix of fingerprinted assets.
-    pub assets_prefix: &'static str,
 }
 
 /// One thing to render: a Markdown page or a data item.
@@ -328,7 +314,7 @@ pub fn assemble(
     claim(
         &mut site,
         &mut errors,
-        PathBuf::from(MANIFEST),
+        PathBuf::from(contract::manifest::FILE_NAME),
         Path::new("(generated)"),
         Arc::new(manifest),
     );
@@ -378,6 +364,8 @@ pub fn robots(base_url: &str) -> Vec<u8> {
     format!("User-agent: *\nAllow: /\n\nSitemap: {base_url}/sitemap.xml\n").into_bytes()
 }
 
+/// The route manifest: every page, and every other file but the fingerprinted assets (one
+/// label for all of them) and the pages' own `index.html` files.
 fn manifest(site: &Site) -> Vec<u8> {
     let files = site
         .files
@@ -388,15 +376,9 @@ fn manifest(site: &Site) -> Vec<u8> {
                 && !url.ends_with("/index.html")
                 && url != "/index.html"
         })
+        .filter_map(|url| Route::parse(&url).ok())
         .collect();
-    let manifest = Manifest {
-        pages: site.pages.iter().map(Route::as_str).collect(),
-        files,
-        assets_prefix: assets::PREFIX,
-    };
-    let mut json = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
-    json.push(b'\n');
-    json
+    contract::Manifest::new(site.pages.clone(), files).to_json()
 }
 
 fn xml_escape(s: &str) -> String {

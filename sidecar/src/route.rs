@@ -1,9 +1,9 @@
 //! Maps request targets to a bounded set of `path` label values: the routes of the generator's
 //! manifest, or, without one, the first N distinct normalised paths.
 
-use std::path::Path;
-
-use serde::Deserialize;
+use contract::Manifest;
+use contract::asset::is_fingerprinted;
+use contract::route::canonical_page;
 
 use crate::hash::FastMap;
 
@@ -16,74 +16,6 @@ pub const MAX_LABEL_LEN: usize = 256;
 
 /// Default cap on distinct paths without a manifest.
 pub const DEFAULT_MAX_PATHS: usize = 500;
-
-/// The generator's `dist/_routes.json`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Manifest {
-    /// Canonical page routes, without trailing slash (except `/`).
-    pub pages: Vec<String>,
-    /// Files served under their exact path (`/404.html`, `/robots.txt`...).
-    pub files: Vec<String>,
-    /// Prefix of fingerprinted assets, e.g. `/assets/`.
-    pub assets_prefix: String,
-}
-
-/// Errors reading a manifest.
-#[derive(Debug, thiserror::Error)]
-pub enum ManifestError {
-    /// The file could not be read.
-    #[error("reading route manifest {path}: {source}")]
-    Read {
-        /// The manifest path.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file is not a valid manifest.
-    #[error("parsing route manifest {path}: {source}")]
-    Parse {
-        /// The manifest path.
-        path: String,
-        /// The JSON error.
-        source: serde_json::Error,
-    },
-    /// A route is not an absolute path.
-    #[error("route manifest {path}: route {route:?} does not start with '/'")]
-    Route {
-        /// The manifest path.
-        path: String,
-        /// The offending route.
-        route: String,
-    },
-}
-
-impl Manifest {
-    /// Reads and validates a manifest file.
-    pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-        let display = path.display().to_string();
-        let text = std::fs::read(path).map_err(|source| ManifestError::Read {
-            path: display.clone(),
-            source,
-        })?;
-        let manifest: Manifest =
-            serde_json::from_slice(&text).map_err(|source| ManifestError::Parse {
-                path: display.clone(),
-                source,
-            })?;
-        let all = manifest.pages.iter().chain(&manifest.files);
-        if let Some(bad) = all
-            .chain(std::iter::once(&manifest.assets_prefix))
-            .find(|r| !r.starts_with('/'))
-        {
-            return Err(ManifestError::Route {
-                path: display,
-                route: bad.clone(),
-            });
-        }
-        Ok(manifest)
-    }
-}
 
 /// Index of a path label in a [`Router`]'s label table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -143,13 +75,13 @@ impl Router {
         let mut files = FastMap::default();
         let mut initial = Vec::new();
         for page in &manifest.pages {
-            let id = router.add_label(page);
-            router.by_path.insert(page.as_bytes().into(), id);
+            let id = router.add_label(page.as_str());
+            router.by_path.insert(page.as_str().as_bytes().into(), id);
             initial.push(id);
         }
         for file in &manifest.files {
-            let id = router.add_label(file);
-            files.insert(file.as_bytes().into(), id);
+            let id = router.add_label(file.as_str());
+            files.insert(file.as_str().as_bytes().into(), id);
             initial.push(id);
         }
         let assets = router.add_label(&format!("{}*", manifest.assets_prefix));
@@ -352,31 +284,6 @@ fn path_end(target: &[u8]) -> usize {
         }
         None => target.len(),
     }
-}
-
-/// `/a/index.html` and `/a/` are the page `/a`; `/index.html` is `/`.
-fn canonical_page(path: &[u8]) -> &[u8] {
-    let path = path
-        .strip_suffix(b"index.html")
-        .filter(|p| p.ends_with(b"/"))
-        .unwrap_or(path);
-    if path.len() > 1 {
-        path.strip_suffix(b"/").unwrap_or(path)
-    } else {
-        path
-    }
-}
-
-/// `name.<hex, at least 8>.ext` with no further directory.
-fn is_fingerprinted(name: &[u8]) -> bool {
-    if name.contains(&b'/') {
-        return false;
-    }
-    let mut parts = name.rsplitn(3, |b| *b == b'.');
-    let (Some(ext), Some(hash), Some(stem)) = (parts.next(), parts.next(), parts.next()) else {
-        return false;
-    };
-    !ext.is_empty() && !stem.is_empty() && hash.len() >= 8 && hash.iter().all(u8::is_ascii_hexdigit)
 }
 
 /// Normalises a request target the way nginx resolves it to a location: absolute form reduced to

@@ -13,7 +13,9 @@ use notify::Watcher;
 
 use crate::metrics::{Aggregator, AggregatorCollector};
 use crate::replay::CHUNK;
-use crate::route::{DEFAULT_MAX_PATHS, Manifest, Router};
+use contract::Manifest;
+
+use crate::route::{DEFAULT_MAX_PATHS, Router};
 use crate::state::{self, Checkpoint, FilePosition};
 use crate::tail::{Follower, Start};
 
@@ -60,7 +62,7 @@ pub struct RunConfig {
 /// Builds the router from an optional manifest.
 pub fn router(routes: Option<&std::path::Path>, max_paths: usize) -> Result<Router> {
     Ok(match routes {
-        Some(p) => Router::with_manifest(&Manifest::load(p)?),
+        Some(p) => Router::with_manifest(&Manifest::read(p)?),
         None => Router::open(max_paths),
     })
 }

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use minijinja::Value;
 
 use crate::error::{BuildError, key_line, utf8};
-use crate::route::Route;
 use crate::source::SourceFile;
+use contract::Route;
 pub use front_matter::FrontMatter;
 
 /// A parsed, rendered Markdown page.
@@ -61,7 +61,7 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
     let mut fm = split.front_matter;
     let route = match &fm.path {
         Some(p) => Route::parse(p).map_err(|e| match e {
-            crate::route::RouteError::DotSegment => BuildError::Escape {
+            contract::RouteError::DotSegment => BuildError::Escape {
                 path: file.path.clone(),
                 target: p.clone(),
             },

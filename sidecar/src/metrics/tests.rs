@@ -1,12 +1,14 @@
 use super::*;
-use crate::route::Manifest;
+use contract::Manifest;
 
 fn manifest_router() -> Router {
-    Router::with_manifest(&Manifest {
-        pages: vec!["/".into(), "/gandalf".into()],
-        files: vec!["/robots.txt".into()],
-        assets_prefix: "/assets/".into(),
-    })
+    Router::with_manifest(&Manifest::new(
+        vec![
+            "/".try_into().expect("route"),
+            "/gandalf".try_into().expect("route"),
+        ],
+        vec!["/robots.txt".try_into().expect("route")],
+    ))
 }
 
 fn line(target: &str, status: &str, bytes: u64, time: &str) -> Vec<u8> {

@@ -3,7 +3,9 @@ use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::metrics::{AggregatorCollector, encode_text};
-use crate::route::{Manifest, Router};
+use contract::Manifest;
+
+use crate::route::Router;
 
 /// The exposition text `replay` prints, through a registry as in main.
 fn text(agg: Aggregator) -> String {
@@ -14,11 +16,14 @@ fn text(agg: Aggregator) -> String {
 }
 
 fn manifest_router() -> Router {
-    Router::with_manifest(&Manifest {
-        pages: vec!["/".into(), "/p3".into(), "/p7".into()],
-        files: vec!["/robots.txt".into()],
-        assets_prefix: "/assets/".into(),
-    })
+    Router::with_manifest(&Manifest::new(
+        vec![
+            "/".try_into().expect("route"),
+            "/p3".try_into().expect("route"),
+            "/p7".try_into().expect("route"),
+        ],
+        vec!["/robots.txt".try_into().expect("route")],
+    ))
 }
 
 /// xorshift: reproducible without a dependency.

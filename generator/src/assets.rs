@@ -17,6 +17,8 @@ pub struct Asset {
     pub url: String,
     /// The bytes, shared with the output.
     pub bytes: Arc<Vec<u8>>,
+    /// The static file it comes from (`themes/default/static/app.css`).
+    pub source: PathBuf,
 }
 
 /// Logical asset names (`app.css`) to their fingerprinted form.
@@ -37,6 +39,7 @@ impl AssetMap {
                     Asset {
                         url,
                         bytes: Arc::new(f.bytes.clone()),
+                        source: f.path.clone(),
                     },
                 )
             })

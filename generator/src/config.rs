@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
 
-use crate::error::{BuildError, key_line, line_of};
+use crate::error::{BuildError, Location};
 
 /// The parsed `site.toml`. Unknown keys are errors: a typo must not be silently ignored.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
@@ -15,7 +16,7 @@ pub struct SiteConfig {
     /// The default meta description.
     #[serde(default)]
     pub description: String,
-    /// Absolute URL the site is published at (used in the sitemap), without a trailing slash.
+    /// Absolute http(s) URL the site is published at, kept without a trailing slash.
     pub base_url: String,
     /// The `lang` of every page.
     #[serde(default = "default_language")]
@@ -31,21 +32,22 @@ pub struct SiteConfig {
     pub generators: Vec<Generator>,
 }
 
-/// One `[[generate]]` table: render `template` once per item of a data array.
+/// One `[[generate]]` table: render `template` once per item of a data array. Each value keeps
+/// its place in `site.toml`, for errors about it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Generator {
     /// Data file stem (`clubs` for `content/data/clubs.toml`).
-    pub data: String,
+    pub data: Spanned<String>,
     /// The array of tables in that file.
-    pub items: String,
+    pub items: Spanned<String>,
     /// Route pattern with `{field}` placeholders, e.g. `/teams/{slug}`.
-    pub path: String,
+    pub path: Spanned<String>,
     /// Template name under the theme's `templates/`.
-    pub template: String,
+    pub template: Spanned<String>,
     /// Title pattern with `{field}` placeholders.
     #[serde(default)]
-    pub title: Option<String>,
+    pub title: Option<Spanned<String>>,
 }
 
 fn default_language() -> String {
@@ -69,17 +71,13 @@ pub fn locate(root: &Path) -> PathBuf {
 impl SiteConfig {
     /// Parses a config file's text; `path` is only used in error messages.
     pub fn parse(path: &Path, text: &str) -> Result<SiteConfig, BuildError> {
-        let config: SiteConfig = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
-        if config.base_url.ends_with('/') {
-            return Err(BuildError::invalid(
-                path,
-                key_line(text, "base_url"),
-                "`base_url` must not end with `/`",
-            ));
-        }
+        let mut config: SiteConfig =
+            toml::from_str(text).map_err(|e| BuildError::toml(path, text, 0, &e))?;
+        config.base_url = base_url(&config.base_url)
+            .map_err(|why| BuildError::invalid(Location::key(path, text, "base_url"), why))?;
         if config.theme.contains(['/', '\\']) || config.theme.starts_with('.') {
             return Err(BuildError::Escape {
-                path: path.to_owned(),
+                at: Location::key(path, text, "theme"),
                 target: config.theme.clone(),
             });
         }
@@ -87,10 +85,28 @@ impl SiteConfig {
     }
 }
 
-/// Converts a `toml` error into one naming the file and line.
-pub fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> BuildError {
-    let line = e.span().map_or(1, |span| line_of(text, span.start));
-    BuildError::invalid(path, line, e.message().to_owned())
+/// An absolute `http` or `https` URL with a host, normalised without its trailing slash (the
+/// sitemap and feeds append routes, which start with one).
+fn base_url(url: &str) -> Result<String, String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let Some(rest) = rest else {
+        return Err(format!(
+            "`base_url` must be an absolute http:// or https:// URL, like \"https://example.org\" (not `{url}`)"
+        ));
+    };
+    let host = rest.split('/').next().unwrap_or("");
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !host_ok || url.contains(['?', '#', ' ', '"', '<', '>', '\\']) {
+        return Err(format!(
+            "`base_url` `{url}` has no valid host: expected a URL like \"https://example.org\" or \"https://example.org/blog\""
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]
@@ -107,14 +123,15 @@ mod tests {
     }
 
     #[test]
-    fn unknown_key_is_an_error_naming_its_line() {
+    fn unknown_key_is_an_error_naming_its_line_with_a_suggestion() {
         let text = format!("{MINIMAL}titel = \"typo\"\n");
         let err = SiteConfig::parse(Path::new("site.toml"), &text).expect_err("unknown key");
         let msg = err.to_string();
         assert!(
-            msg.starts_with("site.toml:3: unknown field `titel`"),
+            msg.starts_with("site.toml:3:1: unknown field `titel`"),
             "{msg}"
         );
+        assert!(msg.ends_with("= help: did you mean `title`?"), "{msg}");
     }
 
     #[test]
@@ -122,5 +139,29 @@ mod tests {
         let text = format!("{MINIMAL}theme = \"../../etc\"\n");
         let err = SiteConfig::parse(Path::new("site.toml"), &text).expect_err("escape");
         assert!(matches!(err, BuildError::Escape { .. }));
+    }
+
+    #[test]
+    fn a_trailing_slash_in_base_url_is_normalised_away() {
+        assert_eq!(
+            base_url("https://example.org/"),
+            Ok("https://example.org".into())
+        );
+        assert_eq!(
+            base_url("http://example.org/blog/"),
+            Ok("http://example.org/blog".into())
+        );
+    }
+
+    #[test]
+    fn base_url_without_http_scheme_is_refused() {
+        for bad in [
+            "javascript:alert(1)",
+            "touchline.example",
+            "ftp://x.org",
+            "https://",
+        ] {
+            assert!(base_url(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,9 +1,19 @@
 //! Touchline's static site generator: Markdown pages and TOML data, rendered through minijinja
 //! themes into a folder nginx serves as it is.
 //!
-//! The build is split the way the data flows: [`source`] reads files, [`config`], [`content`]
-//! and [`data`] parse them, [`render`] owns the templates, [`site`] assembles every output in
-//! memory (checking [`links`]), and [`output`] precompresses and publishes atomically.
+//! The build is split the way the data flows, one job per module:
+//!
+//! - [`source`] reads the site from disk (the only module that reads files);
+//! - [`config`] parses `site.toml`, [`content`] front matter and Markdown, [`data`] data files;
+//! - [`templates`] compiles and runs the theme's minijinja templates, [`assets`] fingerprints
+//!   its static files;
+//! - [`site`] assembles every output in memory, step by step (parse, plan, render, collect,
+//!   extras, check), with [`links`] for link extraction and resolution;
+//! - [`output`] precompresses and publishes atomically, [`watch`] rebuilds on change;
+//! - [`error`] is every problem, placed at the file, line and column to edit.
+//!
+//! What the generator promises the sidecar (routes, the manifest, asset names) lives in the
+//! `contract` crate.
 
 pub mod assets;
 pub mod config;
@@ -12,9 +22,9 @@ pub mod data;
 pub mod error;
 pub mod links;
 pub mod output;
-pub mod render;
 pub mod site;
 pub mod source;
+pub mod templates;
 pub mod watch;
 
 use std::fmt;

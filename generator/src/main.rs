@@ -21,8 +21,8 @@ const EXIT_WATCH_FAILED: u8 = 3;
 
 /// Builds Touchline sites: Markdown and TOML data through minijinja themes into static files.
 ///
-/// Exit status: 0 success; 1 the site has problems (each printed as `error: FILE:LINE: why`,
-/// nothing written); 2 bad command line; 3 watching failed.
+/// Exit status: 0 success; 1 the site has problems (each printed as
+/// `error: FILE:LINE:COLUMN: why`, nothing written); 2 bad command line; 3 watching failed.
 #[derive(Debug, Parser)]
 #[command(name = "touchline", version, propagate_version = true)]
 struct Cli {

@@ -86,6 +86,20 @@ pub fn is_text(path: &Path) -> bool {
         .is_some_and(|e| TEXT.contains(&e))
 }
 
+/// The names of a text file's precompressed copies (`a.html` -> `a.html.gz`, `a.html.br`),
+/// the names nginx's gzip_static and brotli_static look for.
+pub fn precompressed(path: &Path) -> impl Iterator<Item = PathBuf> + '_ {
+    [Ext::Gz, Ext::Br]
+        .into_iter()
+        .map(move |ext| sibling(path, ext))
+}
+
+fn sibling(path: &Path, ext: Ext) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(ext.suffix());
+    PathBuf::from(p)
+}
+
 /// Deterministic gzip: no mtime, no file name, "unknown" OS.
 pub fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut encoder = flate2::GzBuilder::new()
@@ -163,9 +177,7 @@ fn sync_into(site: &Site, dir: &Path, cache: &CompressCache) -> Result<Written, 
         wanted.push((rel.clone(), Payload::Plain(bytes)));
         if is_text(rel) {
             for ext in [Ext::Gz, Ext::Br] {
-                let mut p = rel.clone().into_os_string();
-                p.push(ext.suffix());
-                wanted.push((PathBuf::from(p), Payload::Compressed(bytes, ext)));
+                wanted.push((sibling(rel, ext), Payload::Compressed(bytes, ext)));
             }
         }
     }

@@ -23,6 +23,8 @@ pub struct SourceFile {
 pub struct Sources {
     /// The config file, as read.
     pub config_file: SourceFile,
+    /// Its text (UTF-8, checked), for placing errors about `[[generate]]` entries.
+    pub config_text: String,
     /// The parsed config.
     pub config: SiteConfig,
     /// Markdown pages under `content/`.
@@ -48,16 +50,15 @@ impl Sources {
         };
         let config_path = config::locate(&root.shown);
         let config_file = read_one(root, &config_path, &config_path)?;
-        let text = crate::error::utf8(&config_file.path, &config_file.bytes)?;
-        let config = SiteConfig::parse(&config_file.path, &text)?;
+        let config_text = crate::error::utf8(&config_file.path, &config_file.bytes)?;
+        let config = SiteConfig::parse(&config_file.path, &config_text)?;
 
         let mut errors = BuildErrors::default();
         let content_dir = root.shown.join("content");
         let theme_dir = root.shown.join("themes").join(&config.theme);
         if !theme_dir.join("templates").is_dir() {
             errors.0.push(BuildError::invalid(
-                &config_file.path,
-                1,
+                crate::error::Location::key(&config_file.path, &config_text, "theme"),
                 format!(
                     "theme `{}` has no templates folder at {}",
                     config.theme,
@@ -88,6 +89,7 @@ impl Sources {
         }
         Ok(Sources {
             config_file,
+            config_text,
             config,
             pages,
             data,
@@ -152,14 +154,13 @@ fn read_one(root: &Root, path: &Path, rel: &Path) -> Result<SourceFile, BuildErr
     let real = path.canonicalize().map_err(|e| BuildError::io(&shown, e))?;
     if !real.starts_with(&root.real) {
         return Err(BuildError::Escape {
-            path: shown,
+            at: crate::error::Location::file(shown),
             target: real.display().to_string(),
         });
     }
     if real.is_dir() {
         return Err(BuildError::invalid(
-            &shown,
-            1,
+            crate::error::Location::file(&shown),
             "is a link to a folder; link files only",
         ));
     }

@@ -6,8 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
 
-use crate::config::toml_error;
-use crate::error::BuildError;
+use crate::error::{BuildError, Location};
 
 /// A page's metadata. Unknown keys are errors; free-form values belong in `extra`.
 #[derive(Debug, Clone, Deserialize)]
@@ -99,16 +98,14 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, BuildError> {
         ("---", true)
     } else {
         return Err(BuildError::invalid(
-            path,
-            1,
+            Location::line(path, 1),
             "missing front matter: a page starts with `+++` (TOML) or `---` (YAML)",
         ));
     };
     let first_newline = text.find('\n').unwrap_or(text.len());
     if text[..first_newline].trim_end() != delimiter {
         return Err(BuildError::invalid(
-            path,
-            1,
+            Location::line(path, 1),
             format!("the opening `{delimiter}` must be alone on its line"),
         ));
     }
@@ -124,30 +121,42 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, BuildError> {
     }
     let Some((meta_end, body_start)) = close else {
         return Err(BuildError::invalid(
-            path,
-            1,
+            Location::line(path, 1),
             format!("front matter opened with `{delimiter}` is never closed"),
         ));
     };
     let meta = &text[meta_start..meta_end];
-    // Errors are reported in the file's lines: the metadata starts on line 2.
+    // Errors are placed in the whole file's text: the metadata starts after the delimiter.
     let front_matter = if yaml {
         serde_norway::from_str::<FrontMatter>(meta).map_err(|e| {
-            let line = e.location().map_or(1, |l| l.line()) + 1;
-            BuildError::invalid(path, line, e.to_string())
+            let at = match e.location() {
+                Some(l) => Location::span(
+                    path,
+                    text,
+                    meta_start + l.index()..meta_start + l.index() + 1,
+                ),
+                None => Location::line(path, 2),
+            };
+            BuildError::serde(at, &yaml_message(&e))
         })?
     } else {
-        toml::from_str::<FrontMatter>(meta).map_err(|e| {
-            let BuildError::Invalid { line, message, .. } = toml_error(path, meta, &e) else {
-                unreachable!("toml_error always returns Invalid")
-            };
-            BuildError::invalid(path, line + 1, message)
-        })?
+        toml::from_str::<FrontMatter>(meta)
+            .map_err(|e| BuildError::toml(path, text, meta_start, &e))?
     };
     Ok(Split {
         front_matter,
         body: &text[body_start..],
     })
+}
+
+/// serde_norway's message without the " at line L column C" it appends: the location is
+/// printed before the message already.
+fn yaml_message(e: &serde_norway::Error) -> String {
+    let message = e.to_string();
+    match message.rfind(" at line ") {
+        Some(i) if e.location().is_some() => message[..i].to_owned(),
+        _ => message,
+    }
 }
 
 #[cfg(test)]
@@ -181,7 +190,7 @@ mod tests {
         let err = parse("+++\ntitle = \"Hi\"\ntempalte = \"x.html\"\n+++\n").expect_err("typo");
         assert!(
             err.to_string()
-                .starts_with("page.md:3: unknown field `tempalte`"),
+                .starts_with("page.md:3:1: unknown field `tempalte`"),
             "{err}"
         );
     }
@@ -214,5 +223,6 @@ mod tests {
     fn yaml_syntax_error_names_the_file_line() {
         let err = parse("---\ntitle: Hi\n  bad: [\n---\n").expect_err("yaml");
         assert!(err.to_string().starts_with("page.md:3:"), "{err}");
+        assert!(!err.to_string().contains(" at line "), "{err}");
     }
 }

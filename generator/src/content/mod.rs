@@ -5,9 +5,7 @@ pub mod markdown;
 
 use std::path::{Path, PathBuf};
 
-use minijinja::Value;
-
-use crate::error::{BuildError, key_line, utf8};
+use crate::error::{BuildError, Location, utf8};
 use crate::source::SourceFile;
 use contract::Route;
 pub use front_matter::FrontMatter;
@@ -25,8 +23,8 @@ pub struct Page {
     pub html: String,
     /// Hash of the source bytes: a page whose source is unchanged can reuse its last render.
     pub source_hash: blake3::Hash,
-    /// The line of `template` in the front matter, for error messages.
-    pub template_line: usize,
+    /// Where `template` is set in the front matter, for error messages.
+    pub template_at: Location,
 }
 
 impl Page {
@@ -38,20 +36,6 @@ impl Page {
             None => "page.html",
         }
     }
-
-    /// The page as templates see it (`page.*`).
-    pub fn context(&self) -> Value {
-        let fm = &self.front_matter;
-        minijinja::context! {
-            title => fm.title,
-            description => fm.description,
-            path => self.route.as_str(),
-            content => Value::from_safe_string(self.html.clone()),
-            weight => fm.weight,
-            date => Value::from_serialize(&fm.date),
-            extra => Value::from_serialize(&fm.extra),
-        }
-    }
 }
 
 /// Parses and renders one Markdown file; `default_description` fills an empty description.
@@ -60,16 +44,15 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
     let split = front_matter::split(&file.path, &text)?;
     let mut fm = split.front_matter;
     let route = match &fm.path {
-        Some(p) => Route::parse(p).map_err(|e| match e {
-            contract::RouteError::DotSegment => BuildError::Escape {
-                path: file.path.clone(),
-                target: p.clone(),
-            },
-            other => BuildError::invalid(
-                &file.path,
-                key_line(&text, "path"),
-                format!("path `{p}`: {other}"),
-            ),
+        Some(p) => Route::parse(p).map_err(|e| {
+            let at = Location::key(&file.path, &text, "path");
+            match e {
+                contract::RouteError::DotSegment => BuildError::Escape {
+                    at,
+                    target: p.clone(),
+                },
+                other => BuildError::invalid(at, format!("path `{p}`: {other}")),
+            }
         })?,
         None => route_of(&file.rel),
     };
@@ -81,7 +64,10 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
         route,
         html: markdown::render(split.body),
         source_hash: blake3::hash(&file.bytes),
-        template_line: key_line(&text, "template"),
+        template_at: match fm.template {
+            Some(_) => Location::key(&file.path, &text, "template"),
+            None => Location::file(&file.path),
+        },
         front_matter: fm,
     })
 }
@@ -139,7 +125,7 @@ mod tests {
         .expect_err("escape");
         assert_eq!(
             err.to_string(),
-            "content/x.md: `/../../etc/passwd` escapes the site root"
+            "content/x.md:3:8: `/../../etc/passwd` escapes the site root"
         );
     }
 

@@ -61,6 +61,11 @@ impl Renderer {
         })
     }
 
+    /// The names of the theme's templates.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.env.templates().map(|(name, _)| name)
+    }
+
     /// Whether the theme has a template of this name.
     pub fn has(&self, name: &str) -> bool {
         self.env.get_template(name).is_ok()

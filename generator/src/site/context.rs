@@ -1,0 +1,157 @@
+//! What templates see: `page`, the output being rendered, whether it comes from a Markdown page
+//! or a data item, and the values every output shares (`site`, `data`, `pages`, `item`).
+
+use contract::Route;
+use minijinja::Value;
+use serde::Serialize;
+
+use crate::config::SiteConfig;
+use crate::content::Page;
+use crate::content::front_matter::Date;
+use crate::data::Data;
+
+/// `page.*` in a template: one type for every kind of output, so a new field is added once.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageContext {
+    /// The title.
+    pub title: String,
+    /// Meta description (the site's when the page has none).
+    pub description: String,
+    /// The route it is published at.
+    pub path: Route,
+    /// The body as HTML, marked safe (empty for data items).
+    pub content: Value,
+    /// Orders navigation (lower first).
+    pub weight: i64,
+    /// Publication date.
+    pub date: Option<Date>,
+    /// Free-form front matter values.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl PageContext {
+    /// The context of a Markdown page.
+    pub fn of_page(page: &Page) -> PageContext {
+        let fm = &page.front_matter;
+        PageContext {
+            title: fm.title.clone(),
+            description: fm.description.clone(),
+            path: page.route.clone(),
+            content: Value::from_safe_string(page.html.clone()),
+            weight: fm.weight,
+            date: fm.date.clone(),
+            extra: fm.extra.clone(),
+        }
+    }
+
+    /// The context of an output generated from a data item (its fields are `item.*`).
+    pub fn of_item(route: Route, title: String, description: &str) -> PageContext {
+        PageContext {
+            title,
+            description: description.to_owned(),
+            path: route,
+            content: Value::from_safe_string(String::new()),
+            weight: 0,
+            date: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+/// One entry of `pages`, the site's navigation.
+#[derive(Debug, Serialize)]
+pub struct NavEntry<'a> {
+    /// The page's title.
+    pub title: &'a str,
+    /// Its route.
+    pub path: &'a str,
+    /// Its weight (the order).
+    pub weight: i64,
+    /// Its description.
+    pub description: &'a str,
+}
+
+/// The navigation: every page (not files such as `/404.html`), by weight then path.
+pub fn nav(pages: &[Page]) -> Vec<NavEntry<'_>> {
+    let mut nav: Vec<NavEntry<'_>> = pages
+        .iter()
+        .filter(|p| p.route.is_page())
+        .map(|p| NavEntry {
+            title: &p.front_matter.title,
+            path: p.route.as_str(),
+            weight: p.front_matter.weight,
+            description: &p.front_matter.description,
+        })
+        .collect();
+    nav.sort_by(|a, b| (a.weight, a.path).cmp(&(b.weight, b.path)));
+    nav
+}
+
+/// The values every output's context shares, converted for minijinja once per build.
+#[derive(Debug)]
+pub struct Globals {
+    site: Value,
+    data: Value,
+    pages: Value,
+}
+
+impl Globals {
+    /// The shared values of a build.
+    pub fn new(config: &SiteConfig, data: &Data<'_>, nav: &[NavEntry<'_>]) -> Globals {
+        Globals {
+            site: Value::from_serialize(config),
+            data: Value::from_serialize(&data.tables),
+            pages: Value::from_serialize(nav),
+        }
+    }
+
+    /// The whole context of one output.
+    pub fn context(&self, page: &PageContext, item: Option<&toml::Value>) -> Value {
+        Value::from_serialize(RenderContext {
+            site: &self.site,
+            page,
+            data: &self.data,
+            pages: &self.pages,
+            item,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct RenderContext<'a> {
+    site: &'a Value,
+    page: &'a PageContext,
+    data: &'a Value,
+    pages: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item: Option<&'a toml::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_content_stays_safe_html_through_the_context() -> Result<(), minijinja::Error> {
+        let page = PageContext::of_item(Route::root(), "<T>".into(), "");
+        let page = PageContext {
+            content: Value::from_safe_string("<p>hi</p>".into()),
+            ..page
+        };
+        let globals = Globals {
+            site: Value::from(()),
+            data: Value::from(()),
+            pages: Value::from(()),
+        };
+        let mut env = minijinja::Environment::new();
+        env.add_template(
+            "t.html",
+            "{{ page.content }}{{ page.title }}{% if item is defined %}item{% endif %}",
+        )?;
+        let html = env
+            .get_template("t.html")?
+            .render(globals.context(&page, None))?;
+        assert_eq!(html, "<p>hi</p>&lt;T&gt;");
+        Ok(())
+    }
+}

@@ -1,0 +1,57 @@
+//! Step 1 of assembly: parse every source (pages, data, templates, assets), reporting every
+//! problem at once.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::assets::AssetMap;
+use crate::content::{self, Page};
+use crate::data::Data;
+use crate::error::BuildErrors;
+use crate::source::Sources;
+use crate::templates::Renderer;
+
+/// The sources, parsed: what planning and rendering work from.
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    /// Pages to publish (drafts are parsed and checked, then left out).
+    pub pages: Vec<Page>,
+    /// Data files.
+    pub data: Data<'a>,
+    /// The theme's templates, compiled.
+    pub renderer: Renderer,
+    /// The theme's static files, fingerprinted.
+    pub assets: Arc<AssetMap>,
+}
+
+/// Parses everything. Without data or templates nothing can be rendered, and rendering
+/// without them would only add errors with the same cause: then `None`, with the causes in
+/// `errors` (page problems too, so one run reports all).
+pub fn parse<'a>(sources: &'a Sources, errors: &mut BuildErrors) -> Option<Parsed<'a>> {
+    let assets = Arc::new(AssetMap::new(&sources.statics));
+    let data = Data::parse(&sources.data);
+    let renderer = Renderer::new(
+        &sources.templates_dir,
+        &sources.templates,
+        Arc::clone(&assets),
+    );
+    let pages: Vec<_> = sources
+        .pages
+        .par_iter()
+        .map(|f| content::parse_page(f, &sources.config.description))
+        .collect();
+    let data = errors.keep_all(data);
+    let renderer = errors.keep_all(renderer);
+    let pages = pages
+        .into_iter()
+        .filter_map(|p| errors.keep(p))
+        .filter(|p| !p.front_matter.draft)
+        .collect();
+    Some(Parsed {
+        pages,
+        data: data?,
+        renderer: renderer?,
+        assets,
+    })
+}

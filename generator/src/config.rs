@@ -59,13 +59,13 @@ fn default_theme() -> String {
 }
 
 /// Where the site's config lives: `site.toml` at the root, else `content/site.toml`.
-pub fn locate(root: &Path) -> PathBuf {
-    let at_root = root.join("site.toml");
-    if at_root.is_file() {
-        at_root
-    } else {
-        root.join("content").join("site.toml")
-    }
+pub fn locate(root: &Path) -> Option<PathBuf> {
+    [
+        root.join("site.toml"),
+        root.join("content").join("site.toml"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
 }
 
 impl SiteConfig {

@@ -5,6 +5,19 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+/// Characters of a source line shown under a message.
+const SNIPPET_MAX: usize = 100;
+
+/// A value quoted in a message, cut short when long (a 5,000-character path helps nobody).
+pub fn quoted(value: &str) -> String {
+    const MAX: usize = 60;
+    if value.chars().count() <= MAX {
+        value.to_owned()
+    } else {
+        format!("{}…", value.chars().take(MAX).collect::<String>())
+    }
+}
+
 /// A place in a source file: its path as the user sees it, and where in it, when known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
@@ -50,13 +63,17 @@ impl Location {
         let line_text = text[line_start..line_end].trim_end_matches('\r');
         let column = text[line_start..start].chars().count() + 1;
         let end = floor_char_boundary(text, span.end.clamp(start, line_end));
+        let width = text[start..end].chars().count().max(1);
+        // A snippet is for finding the place, not for reading a huge line again.
+        let shown: String = line_text.chars().take(SNIPPET_MAX).collect();
+        let cut = shown.len() < line_text.len();
         Location {
             path: path.into(),
             line: Some(line_of(text, start)),
             snippet: Some(Box::new(Snippet {
                 column,
-                width: text[start..end].chars().count().max(1),
-                text: line_text.to_owned(),
+                width: width.min((SNIPPET_MAX + 1).saturating_sub(column)).max(1),
+                text: if cut { format!("{shown}…") } else { shown },
             })),
         }
     }
@@ -132,6 +149,9 @@ pub enum BuildError {
         /// The template whose output holds the link, when the link is not in the source.
         via: Option<String>,
     },
+    /// The output folder would replace or read back the sources.
+    #[error("--out {}: refusing to publish there: {why}, and a build replaces its output folder; choose a folder outside content/ and themes/ (the default is `dist`)", out.display())]
+    OutputFolder { out: PathBuf, why: String },
     /// Two sources want to write the same output file.
     #[error("{at}: output `{output}` is also produced by {other}")]
     Conflict {

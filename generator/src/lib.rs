@@ -9,7 +9,8 @@
 //!   its static files;
 //! - [`site`] assembles every output in memory, step by step (parse, plan, render, collect,
 //!   extras, check), with [`links`] for link extraction and resolution;
-//! - [`output`] precompresses and publishes atomically, [`watch`] rebuilds on change;
+//! - [`output`] precompresses and publishes atomically ([`outdir`] refuses an output folder
+//!   that would replace the sources), [`watch`] rebuilds on change;
 //! - [`error`] is every problem, placed at the file, line and column to edit.
 //!
 //! What the generator promises the sidecar (routes, the manifest, asset names) lives in the
@@ -21,6 +22,7 @@ pub mod content;
 pub mod data;
 pub mod error;
 pub mod links;
+pub mod outdir;
 pub mod output;
 pub mod site;
 pub mod source;
@@ -100,6 +102,7 @@ impl Builder {
     /// A full build published to `out`; on any error `out` is left as it was.
     pub fn build(&mut self, out: &Path, progress: &ProgressBar) -> Result<Summary, BuildErrors> {
         let start = Instant::now();
+        outdir::check(&self.root, out)?;
         let site = self.check(progress)?;
         let written = output::publish(&site, out, &self.compressed)?;
         Ok(Summary {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::config::{self, SiteConfig};
-use crate::error::{BuildError, BuildErrors};
+use crate::error::{BuildError, BuildErrors, Location};
 
 /// A file read from the site, with the path it is reported under.
 #[derive(Debug, Clone)]
@@ -44,12 +44,28 @@ pub struct Sources {
 impl Sources {
     /// Reads the site at `root`; every unreadable or escaping file is reported.
     pub fn read(root: &Path) -> Result<Sources, BuildErrors> {
+        if !root.is_dir() {
+            return Err(BuildError::invalid(
+                Location::file(root),
+                "no such folder: --root names the site's folder (the one with site.toml, content/ and themes/)",
+            )
+            .into());
+        }
         let root = &Root {
             shown: root.to_owned(),
             real: root.canonicalize().map_err(|e| BuildError::io(root, e))?,
         };
-        let config_path = config::locate(&root.shown);
-        let config_file = read_one(root, &config_path, &config_path)?;
+        let Some(config_path) = config::locate(&root.shown) else {
+            return Err(BuildError::invalid(
+                Location::file("site.toml"),
+                format!(
+                    "no site.toml here (nor content/site.toml): run touchline in the site's folder, or name it with --root (looked in {})",
+                    root.real.display()
+                ),
+            )
+            .into());
+        };
+        let config_file = read_one(root, None, &config_path, &config_path)?;
         let config_text = crate::error::utf8(&config_file.path, &config_file.bytes)?;
         let config = SiteConfig::parse(&config_file.path, &config_text)?;
 
@@ -58,7 +74,7 @@ impl Sources {
         let theme_dir = root.shown.join("themes").join(&config.theme);
         if !theme_dir.join("templates").is_dir() {
             errors.0.push(BuildError::invalid(
-                crate::error::Location::key(&config_file.path, &config_text, "theme"),
+                Location::key(&config_file.path, &config_text, "theme"),
                 format!(
                     "theme `{}` has no templates folder at {}",
                     config.theme,
@@ -109,10 +125,13 @@ struct Root {
 }
 
 /// Reads every file below `dir` in a stable order, skipping hidden ones. A symlink is followed
-/// only when it stays inside the site root.
+/// only to a file inside `dir` that is not hidden itself.
 fn read_tree(root: &Root, dir: &Path, errors: &mut BuildErrors) -> Vec<SourceFile> {
     let mut out = Vec::new();
-    if !dir.is_dir() {
+    let Ok(tree) = dir.canonicalize() else {
+        return out;
+    };
+    if !tree.is_dir() {
         return out;
     }
     let walker = WalkDir::new(dir)
@@ -136,12 +155,20 @@ fn read_tree(root: &Root, dir: &Path, errors: &mut BuildErrors) -> Vec<SourceFil
         if entry.file_type().is_dir() {
             continue;
         }
+        if entry.file_name().to_str().is_none() {
+            errors.push(BuildError::invalid(
+                Location::file(display(root, entry.path())),
+                "the file name is not valid UTF-8, so it has no URL: rename it",
+            ));
+            continue;
+        }
         let rel = entry
             .path()
             .strip_prefix(dir)
             .unwrap_or(entry.path())
             .to_owned();
-        match read_one(root, entry.path(), &rel) {
+        let link_tree = entry.path_is_symlink().then_some(tree.as_path());
+        match read_one(root, link_tree, entry.path(), &rel) {
             Ok(file) => out.push(file),
             Err(e) => errors.0.push(e),
         }
@@ -149,20 +176,29 @@ fn read_tree(root: &Root, dir: &Path, errors: &mut BuildErrors) -> Vec<SourceFil
     out
 }
 
-fn read_one(root: &Root, path: &Path, rel: &Path) -> Result<SourceFile, BuildError> {
+/// Reads one file; `link_tree` is the real folder a symlink's target must stay in.
+fn read_one(
+    root: &Root,
+    link_tree: Option<&Path>,
+    path: &Path,
+    rel: &Path,
+) -> Result<SourceFile, BuildError> {
     let shown = display(root, path);
     let real = path.canonicalize().map_err(|e| BuildError::io(&shown, e))?;
     if !real.starts_with(&root.real) {
         return Err(BuildError::Escape {
-            at: crate::error::Location::file(shown),
+            at: Location::file(shown),
             target: real.display().to_string(),
         });
     }
     if real.is_dir() {
         return Err(BuildError::invalid(
-            crate::error::Location::file(&shown),
+            Location::file(&shown),
             "is a link to a folder; link files only",
         ));
+    }
+    if let Some(tree) = link_tree {
+        check_link_target(&shown, &real, tree, &root.real)?;
     }
     let bytes = std::fs::read(&real).map_err(|e| BuildError::io(&shown, e))?;
     Ok(SourceFile {
@@ -170,6 +206,39 @@ fn read_one(root: &Root, path: &Path, rel: &Path) -> Result<SourceFile, BuildErr
         rel: rel.to_owned(),
         bytes,
     })
+}
+
+/// A link must point at a file of its own folder (`content/` for content) that is not hidden:
+/// hidden files are skipped when walking, and a link must not publish one anyway.
+fn check_link_target(
+    shown: &Path,
+    real: &Path,
+    tree: &Path,
+    root: &Path,
+) -> Result<(), BuildError> {
+    let target = real.strip_prefix(root).unwrap_or(real);
+    let why = match real.strip_prefix(tree) {
+        Err(_) => Some(format!(
+            "is a link to `{}`, outside {}: a link may only point at a file in the same folder tree",
+            target.display(),
+            tree.strip_prefix(root).unwrap_or(tree).display()
+        )),
+        Ok(inside)
+            if inside
+                .components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.')) =>
+        {
+            Some(format!(
+                "is a link to `{}`, a hidden file: hidden files are never published",
+                target.display()
+            ))
+        }
+        Ok(_) => None,
+    };
+    match why {
+        Some(why) => Err(BuildError::invalid(Location::file(shown), why)),
+        None => Ok(()),
+    }
 }
 
 fn display(root: &Root, path: &Path) -> PathBuf {

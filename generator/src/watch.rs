@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use anyhow::Context;
 use indicatif::ProgressBar;
 use notify_debouncer_full::notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, new_debouncer};
@@ -29,7 +30,12 @@ pub fn run(
     out: &Path,
     mut report: impl FnMut(Outcome),
 ) -> anyhow::Result<()> {
-    let root = builder.root().to_owned();
+    // The watcher reports absolute paths: compare them with an absolute root, whatever form
+    // (`.`, `../site`, a symlink) the user gave.
+    let root = builder
+        .root()
+        .canonicalize()
+        .with_context(|| format!("resolving the site folder {}", builder.root().display()))?;
     let watched = watched_paths(&root);
     let (tx, rx) = mpsc::channel::<DebounceEventResult>();
     let mut debouncer = new_debouncer(DEBOUNCE, None, tx)?;

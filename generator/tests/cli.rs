@@ -579,3 +579,224 @@ fn help_is_pinned() {
         insta::assert_snapshot!(format!("help_{command}"), help(&[command, "--help"]));
     }
 }
+
+impl Fixture {
+    /// `touchline ARGS` from the site folder without `--root`, as a user types it there.
+    fn run_here(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_touchline"))
+            .args(args)
+            .current_dir(self.root())
+            .output()
+            .expect("run touchline")
+    }
+
+    /// [`Fixture::run_here`] expecting exit 1; returns stderr.
+    fn fails_here(&self, args: &[&str]) -> String {
+        let out = self.run_here(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        stderr
+    }
+}
+
+#[test]
+fn out_naming_the_content_folder_is_refused_before_anything_moves() {
+    let f = Fixture::new();
+    let before = snapshot(f.root());
+    assert_stderr!(f.fails_here(&["generate", "--out", "content"]));
+    assert_eq!(before, snapshot(f.root()), "the site folder changed");
+}
+
+#[test]
+fn out_naming_the_site_folder_itself_is_refused() {
+    let f = Fixture::new();
+    let before = snapshot(f.root());
+    assert_stderr!(f.fails_here(&["generate", "--out", "."]));
+    assert_eq!(before, snapshot(f.root()));
+}
+
+#[test]
+fn out_inside_content_or_naming_themes_is_refused() {
+    let f = Fixture::new();
+    let inside = f.fails_here(&["generate", "--out", "content/out"]);
+    assert!(
+        inside.contains("it lies inside the site's content/ folder"),
+        "{inside}"
+    );
+    let themes = f.fails_here(&["generate", "--out", "themes/"]);
+    assert!(
+        themes.contains("it is the site's themes/ folder"),
+        "{themes}"
+    );
+    assert!(!f.root().join("content/out").exists());
+}
+
+#[test]
+fn generate_from_the_site_folder_with_the_defaults_builds_dist() {
+    let f = Fixture::new();
+    let out = f.run_here(&["generate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(f.root().join("dist/about/index.html").is_file());
+}
+
+#[test]
+fn a_folder_without_a_site_is_named_with_what_to_do() {
+    let f = Fixture::new();
+    fs::create_dir(f.root().join("elsewhere")).expect("mkdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_touchline"))
+        .arg("generate")
+        .current_dir(f.root().join("elsewhere"))
+        .output()
+        .expect("run touchline");
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr!(String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_root_that_does_not_exist_is_named() {
+    let f = Fixture::new();
+    assert_stderr!(f.fails_here(&["check", "--root", "no-such-site"]));
+}
+
+#[test]
+fn a_file_named_like_a_pages_precompressed_copy_is_a_conflict() {
+    let f = Fixture::new();
+    f.write("content/about/index.html.br", "not brotli");
+    assert_stderr!(f.fails());
+}
+
+#[test]
+fn a_route_named_like_a_pages_precompressed_copy_is_a_conflict() {
+    let f = Fixture::new();
+    f.write(
+        "content/zip.md",
+        "+++\ntitle = \"Zip\"\npath = \"/index.html.gz\"\n+++\n",
+    );
+    assert_stderr!(f.fails());
+}
+
+#[test]
+fn a_link_to_a_hidden_file_outside_content_is_refused() {
+    let f = Fixture::new();
+    f.write(".env", "SECRET=1\n");
+    std::os::unix::fs::symlink("../.env", f.root().join("content/env.txt")).expect("symlink");
+    assert_stderr!(f.fails());
+}
+
+#[test]
+fn a_link_to_a_hidden_file_inside_content_is_refused() {
+    let f = Fixture::new();
+    f.write("content/.secret", "SECRET=1\n");
+    std::os::unix::fs::symlink(".secret", f.root().join("content/secret.txt")).expect("symlink");
+    assert_stderr!(f.fails());
+}
+
+#[test]
+fn a_link_to_a_file_inside_content_is_published() {
+    let f = Fixture::new();
+    f.write("content/files/a.txt", "a\n");
+    std::os::unix::fs::symlink("files/a.txt", f.root().join("content/b.txt")).expect("symlink");
+    assert!(f.generate().status.success());
+    assert_eq!(
+        fs::read_to_string(f.out().join("b.txt")).expect("b.txt"),
+        "a\n"
+    );
+}
+
+#[test]
+fn a_base_url_that_is_not_http_is_refused() {
+    let f = Fixture::new();
+    f.write(
+        "site.toml",
+        "title = \"F\"\nbase_url = \"javascript:alert(1)\"\n",
+    );
+    assert_stderr!(f.fails());
+}
+
+#[test]
+fn a_base_url_without_a_scheme_is_refused() {
+    let f = Fixture::new();
+    f.write(
+        "site.toml",
+        "title = \"F\"\nbase_url = \"touchline.example\"\n",
+    );
+    let err = f.fails();
+    assert!(
+        err.contains("must be an absolute http:// or https:// URL"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_base_url_with_a_trailing_slash_is_accepted_and_normalised() {
+    let f = Fixture::new();
+    f.write(
+        "site.toml",
+        "title = \"F\"\nbase_url = \"https://example.org/\"\n",
+    );
+    assert!(f.generate().status.success());
+    let sitemap = fs::read_to_string(f.out().join("sitemap.xml")).expect("sitemap");
+    assert!(
+        sitemap.contains("<loc>https://example.org/about</loc>"),
+        "{sitemap}"
+    );
+    let robots = fs::read_to_string(f.out().join("robots.txt")).expect("robots");
+    assert!(
+        robots.contains("Sitemap: https://example.org/sitemap.xml"),
+        "{robots}"
+    );
+}
+
+#[test]
+fn an_encoded_path_that_climbs_out_is_one_error_at_the_source() {
+    let f = Fixture::new();
+    f.write(
+        "content/p.md",
+        "+++\ntitle = \"P\"\npath = \"/%2e%2e/%2e%2e/x\"\n+++\n",
+    );
+    assert_stderr!(f.fails());
+}
+
+#[test]
+fn an_over_long_path_is_one_error_at_the_source() {
+    let f = Fixture::new();
+    f.write(
+        "content/p.md",
+        &format!(
+            "+++\ntitle = \"P\"\npath = \"/{}\"\n+++\n",
+            "a".repeat(5000)
+        ),
+    );
+    assert_stderr!(f.fails());
+}
+
+#[test]
+fn a_hidden_route_is_refused_because_nginx_would_hide_it() {
+    let f = Fixture::new();
+    f.write(
+        "content/p.md",
+        "+++\ntitle = \"P\"\npath = \"/.git/config\"\n+++\n",
+    );
+    assert_stderr!(f.fails());
+}
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_an_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let f = Fixture::new();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    fs::write(f.root().join("content").join(name), "x").expect("write");
+    assert_stderr!(f.fails());
+}
+
+#[test]
+fn a_page_or_file_whose_name_is_no_route_is_an_error_not_a_silent_move() {
+    let f = Fixture::new();
+    f.write("content/50%.md", "+++\ntitle = \"Half\"\n+++\n");
+    f.write("content/files/100%.txt", "full\n");
+    assert_stderr!(f.fails());
+}

@@ -23,12 +23,19 @@ impl Drop for Watcher {
 
 impl Watcher {
     fn start(root: &Path) -> Watcher {
+        let (root, out) = (root.to_str().expect("utf-8"), root.join("dist"));
+        Watcher::start_in(
+            Path::new("/"),
+            &["--root", root, "--out", out.to_str().expect("utf-8")],
+        )
+    }
+
+    /// `touchline watch ARGS` run from `cwd`, as a user runs it from a shell there.
+    fn start_in(cwd: &Path, args: &[&str]) -> Watcher {
         let mut child = Command::new(env!("CARGO_BIN_EXE_touchline"))
             .arg("watch")
-            .arg("--root")
-            .arg(root)
-            .arg("--out")
-            .arg(root.join("dist"))
+            .args(args)
+            .current_dir(cwd)
             .stderr(Stdio::piped())
             .spawn()
             .expect("start touchline watch");
@@ -134,4 +141,37 @@ fn a_broken_edit_reports_the_error_and_keeps_the_last_good_site() {
         before,
         fs::read(dir.path().join("dist/a/index.html")).expect("page a")
     );
+}
+
+#[test]
+fn watch_started_in_the_site_folder_with_the_defaults_rebuilds_a_new_page() {
+    let dir = site();
+    let watcher = Watcher::start_in(dir.path(), &[]);
+    watcher.wait_for("3 of 3 templated outputs rendered");
+    write(
+        dir.path(),
+        "content/new.md",
+        "+++\ntitle = \"New\"\n+++\nFresh.\n",
+    );
+    // A new page changes the navigation every page shows: all four are rendered.
+    watcher.wait_for("4 of 4 templated outputs rendered");
+    let html = fs::read_to_string(dir.path().join("dist/new/index.html")).expect("new page");
+    assert!(html.contains("Fresh."), "{html}");
+}
+
+#[test]
+fn watch_with_a_relative_root_rebuilds_an_edited_page() {
+    let dir = site();
+    let work = dir.path().join("work");
+    fs::create_dir(&work).expect("mkdir work");
+    let watcher = Watcher::start_in(&work, &["--root", "..", "--out", "out"]);
+    watcher.wait_for("3 of 3 templated outputs rendered");
+    write(
+        dir.path(),
+        "content/a.md",
+        "+++\ntitle = \"A\"\n+++\nEdited.\n",
+    );
+    watcher.wait_for("1 of 3 templated outputs rendered");
+    let html = fs::read_to_string(work.join("out/a/index.html")).expect("page a");
+    assert!(html.contains("Edited."), "{html}");
 }

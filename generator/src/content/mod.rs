@@ -5,7 +5,7 @@ pub mod markdown;
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{BuildError, Location, utf8};
+use crate::error::{BuildError, Location, quoted, utf8};
 use crate::source::SourceFile;
 use contract::Route;
 pub use front_matter::FrontMatter;
@@ -51,10 +51,15 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
                     at,
                     target: p.clone(),
                 },
-                other => BuildError::invalid(at, format!("path `{p}`: {other}")),
+                other => BuildError::invalid(at, format!("path `{}`: {other}", quoted(p))),
             }
         })?,
-        None => route_of(&file.rel),
+        None => route_of(&file.rel).map_err(|e| {
+            BuildError::invalid(
+                Location::file(&file.path),
+                format!("its file name gives no valid route: {e}; rename the file or set `path`"),
+            )
+        })?,
     };
     if fm.description.is_empty() {
         fm.description = default_description.to_owned();
@@ -73,7 +78,7 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
 }
 
 /// `gandalf.md` -> `/gandalf`; `teams/_index.md` -> `/teams`; `_index.md` -> `/`.
-pub fn route_of(rel: &Path) -> Route {
+pub fn route_of(rel: &Path) -> Result<Route, contract::RouteError> {
     let mut parts: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -84,7 +89,7 @@ pub fn route_of(rel: &Path) -> Route {
             parts.push(stem.to_owned());
         }
     }
-    Route::parse(&format!("/{}", parts.join("/"))).unwrap_or_else(|_| Route::root())
+    Route::parse(&format!("/{}", parts.join("/")))
 }
 
 #[cfg(test)]
@@ -101,9 +106,11 @@ mod tests {
 
     #[test]
     fn routes_follow_file_names() {
-        assert_eq!(route_of(Path::new("gandalf.md")).as_str(), "/gandalf");
-        assert_eq!(route_of(Path::new("_index.md")).as_str(), "/");
-        assert_eq!(route_of(Path::new("teams/_index.md")).as_str(), "/teams");
+        let route = |p: &str| route_of(Path::new(p)).map(|r| r.as_str().to_owned());
+        assert_eq!(route("gandalf.md"), Ok("/gandalf".into()));
+        assert_eq!(route("_index.md"), Ok("/".into()));
+        assert_eq!(route("teams/_index.md"), Ok("/teams".into()));
+        assert!(route("50%.md").is_err());
     }
 
     #[test]

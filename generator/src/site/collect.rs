@@ -121,10 +121,14 @@ impl Outputs {
     /// Claims the files of `content/` that are copied as they are.
     pub fn claim_files(&mut self, files: &[SourceFile], errors: &mut BuildErrors) {
         for file in files {
-            let origin = Origin::Source {
-                at: Location::file(&file.path),
-                template: None,
-            };
+            let at = Location::file(&file.path);
+            let url = format!("/{}", file.rel.to_string_lossy());
+            if let Err(e) = Route::parse(&url) {
+                let why = format!("its name gives no valid URL path: {e}; rename the file");
+                errors.push(BuildError::invalid(at, why));
+                continue;
+            }
+            let origin = Origin::Source { at, template: None };
             self.claim(
                 file.rel.clone(),
                 origin,

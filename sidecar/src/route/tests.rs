@@ -133,5 +133,5 @@ fn a_million_distinct_paths_keep_the_label_set_bounded() {
     for i in 0..1_000_000u32 {
         r.route(format!("/junk/{i}").as_bytes());
     }
-    assert_eq!(r.labels.len(), DEFAULT_MAX_PATHS + 1);
+    assert_eq!(r.labels().len(), DEFAULT_MAX_PATHS + 1);
 }

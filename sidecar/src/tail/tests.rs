@@ -1,12 +1,13 @@
 use super::*;
-use crate::metrics::CountsSnapshot;
+use crate::count::CountsSnapshot;
+use crate::parse::MAX_LINE;
 use crate::route::Router;
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 
 struct Fixture {
     dir: tempfile::TempDir,
-    agg: Mutex<Aggregator>,
+    agg: Mutex<Tally>,
     buf: Vec<u8>,
     t0: Instant,
     written: u64,
@@ -16,7 +17,7 @@ impl Fixture {
     fn new() -> Fixture {
         Fixture {
             dir: tempfile::tempdir().expect("tempdir"),
-            agg: Mutex::new(Aggregator::new(Router::open(100))),
+            agg: Mutex::new(Tally::new(Router::open(100))),
             buf: vec![0; 4096],
             t0: Instant::now(),
             written: 0,
@@ -201,7 +202,7 @@ fn copytruncate_does_not_count_twice() {
 fn restart(fx: &mut Fixture, f: &Follower) -> Follower {
     let positions = f.positions();
     let snap = fx.snapshot();
-    let mut agg = Aggregator::new(Router::open(100));
+    let mut agg = Tally::new(Router::open(100));
     agg.restore(&snap).expect("restore");
     fx.agg = Mutex::new(agg);
     Follower::restore(fx.log(), &positions, &fx.agg, fx.t0, false)

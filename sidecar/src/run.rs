@@ -85,6 +85,8 @@ pub fn router(routes: Option<&Path>, max_paths: usize) -> Result<Router> {
 
 /// Runs until SIGTERM or SIGINT.
 pub async fn run(cfg: RunConfig) -> Result<()> {
+    // First: from here on SIGTERM asks for a final checkpoint instead of killing the process.
+    let shutdown = shutdown_signal();
     let mut tally = Tally::new(router(cfg.routes.as_deref(), cfg.max_paths)?);
     let checkpoint = match &cfg.state {
         Some(path) => restore(path, &mut tally)?,
@@ -133,7 +135,7 @@ pub async fn run(cfg: RunConfig) -> Result<()> {
     tracing::info!(addr = %listener.local_addr()?, "listening");
     warp::serve(crate::server::routes(registry, ready))
         .incoming(listener)
-        .graceful(shutdown_signal())
+        .graceful(shutdown)
         .run()
         .await;
 
@@ -184,18 +186,33 @@ fn followers(
         .collect()
 }
 
-async fn shutdown_signal() {
+/// Resolves on SIGTERM or SIGINT. The handlers are installed when this is called, not when
+/// the server first polls the future: a request can be served before that, and a SIGTERM sent
+/// after it would otherwise still kill the process without its final checkpoint.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot listen for SIGTERM; stopping on SIGINT only");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        match (term, int) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            (Err(e), Ok(mut int)) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM; stopping on SIGINT only");
+                int.recv().await;
+            }
+            (Ok(mut term), Err(e)) => {
+                tracing::error!(error = %e, "cannot listen for SIGINT; stopping on SIGTERM only");
+                term.recv().await;
+            }
+            (Err(e), Err(_)) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM or SIGINT; stop with SIGKILL");
+                std::future::pending::<()>().await;
+            }
         }
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
     }
 }

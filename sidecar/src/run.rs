@@ -105,32 +105,20 @@ pub async fn run(cfg: RunConfig) -> Result<()> {
     let tally = Arc::new(Mutex::new(tally));
     let followers = followers(&cfg, checkpoint.as_ref(), &tally);
 
-    let registry = prometheus::Registry::new();
-    registry.register(Box::new(TallyCollector::new(tally.clone())?))?;
-    registry.register(Box::new(
-        prometheus::process_collector::ProcessCollector::for_self(),
-    ))?;
-
+    let registry = registry(&tally)?;
     let ready = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let (wake_tx, wake_rx) = std::sync::mpsc::channel();
     let watcher = watch::watch(&cfg.logs, wake_tx.clone());
-    let tailer = {
-        let (tally, ready, stop) = (tally.clone(), ready.clone(), stop.clone());
-        let checkpoints = tailing::Checkpoints::new(cfg.state.clone(), cfg.reclaim);
-        std::thread::Builder::new()
-            .name("tail".into())
-            .spawn(move || {
-                let shared = tailing::Shared {
-                    tally: &tally,
-                    ready: &ready,
-                    stop: &stop,
-                    wake: &wake_rx,
-                };
-                tailing::tail_loop(followers, &shared, checkpoints)
-            })
-            .context("starting the tailing thread")?
+    let shared = tailing::Shared {
+        tally: tally.clone(),
+        ready: ready.clone(),
+        stop: stop.clone(),
+        wake: wake_rx,
     };
+    let checkpoints = tailing::Checkpoints::new(cfg.state.clone(), cfg.reclaim);
+    let tailer =
+        tailing::spawn(followers, shared, checkpoints).context("starting the tailing thread")?;
 
     tracing::info!(addr = %listener.local_addr()?, "listening");
     warp::serve(crate::server::routes(registry, ready))
@@ -149,6 +137,16 @@ pub async fn run(cfg: RunConfig) -> Result<()> {
         Ok(r) => r,
         Err(_) => anyhow::bail!("the tailing thread panicked"),
     }
+}
+
+/// The registry a scrape reads: the tally's families and the process' own.
+fn registry(tally: &Arc<Mutex<Tally>>) -> Result<prometheus::Registry> {
+    let registry = prometheus::Registry::new();
+    registry.register(Box::new(TallyCollector::new(tally.clone())?))?;
+    registry.register(Box::new(
+        prometheus::process_collector::ProcessCollector::for_self(),
+    ))?;
+    Ok(registry)
 }
 
 /// Reads the checkpoint at `path`, if there is one, into `tally`.

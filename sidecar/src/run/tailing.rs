@@ -2,9 +2,10 @@
 //! reclaims counted bytes, until told to stop.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -23,15 +24,27 @@ pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 /// What the tailing thread shares with the server and the signal handler.
 #[derive(Debug)]
-pub struct Shared<'a> {
+pub struct Shared {
     /// The counts the server exposes.
-    pub tally: &'a Mutex<Tally>,
+    pub tally: Arc<Mutex<Tally>>,
     /// Set once every log is open and read to its end.
-    pub ready: &'a AtomicBool,
+    pub ready: Arc<AtomicBool>,
     /// Set on SIGTERM/SIGINT: write a last checkpoint and return.
-    pub stop: &'a AtomicBool,
+    pub stop: Arc<AtomicBool>,
     /// File notifications (and the stop request).
-    pub wake: &'a Receiver<()>,
+    pub wake: Receiver<()>,
+}
+
+/// Starts the tailing thread; it returns once `shared.stop` is set and the last checkpoint
+/// is written.
+pub fn spawn(
+    followers: Vec<Follower>,
+    shared: Shared,
+    checkpoints: Checkpoints,
+) -> std::io::Result<JoinHandle<Result<()>>> {
+    std::thread::Builder::new()
+        .name("tail".into())
+        .spawn(move || tail_loop(followers, &shared, checkpoints))
 }
 
 /// When and where checkpoints are written.
@@ -98,9 +111,9 @@ impl Checkpoints {
 }
 
 /// Follows every log until `shared.stop` is set, then writes a final checkpoint.
-pub fn tail_loop(
+fn tail_loop(
     mut followers: Vec<Follower>,
-    shared: &Shared<'_>,
+    shared: &Shared,
     mut checkpoints: Checkpoints,
 ) -> Result<()> {
     let mut buf = vec![0u8; CHUNK];
@@ -109,7 +122,7 @@ pub fn tail_loop(
         let now = Instant::now();
         let mut more = false;
         for f in &mut followers {
-            match f.poll(now, shared.tally, &mut buf) {
+            match f.poll(now, &shared.tally, &mut buf) {
                 Ok(m) => more |= m,
                 Err(e) => tracing::warn!(log = %f.log().display(), error = %e, "reading log"),
             }
@@ -119,7 +132,7 @@ pub fn tail_loop(
             Ordering::Release,
         );
         if stopping || now.duration_since(checkpoints.last_at) >= CHECKPOINT_EVERY {
-            checkpoints.step(&mut followers, shared.tally, now);
+            checkpoints.step(&mut followers, &shared.tally, now);
         }
         if stopping {
             if checkpoints.path.is_some() {
@@ -128,7 +141,7 @@ pub fn tail_loop(
             return Ok(());
         }
         if !more {
-            wait(shared.wake);
+            wait(&shared.wake);
         }
     }
 }

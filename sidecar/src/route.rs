@@ -1,7 +1,7 @@
 //! Maps request targets to a bounded set of `path` label values: the routes of the generator's
 //! manifest, or, without one, the first N distinct normalised paths.
 //!
-//! [`normalise`] turns a logged target into a path, [`Targets`] remembers the answer for
+//! [`normalise()`] turns a logged target into a path, [`Targets`] remembers the answer for
 //! repeated targets, and the mode's routes ([`ManifestRoutes`] or [`OpenRoutes`]) give its id;
 //! [`Labels`] turns ids back into label values.
 

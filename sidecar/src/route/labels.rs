@@ -55,12 +55,4 @@ impl Labels {
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
-
-    /// Every id with its label, in id order.
-    pub fn iter(&self) -> impl Iterator<Item = (RouteId, &str)> {
-        self.names
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (RouteId(i as u32), l.as_str()))
-    }
 }

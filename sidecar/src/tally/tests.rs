@@ -132,3 +132,20 @@ fn the_last_line_timestamp_is_the_latest_seen() {
     agg.record_line(br#"10.0.0.1 - - [01/Jan/2020:00:00:00 +0000] "GET / HTTP/1.1" 200 0 "-" "-""#);
     assert_eq!(agg.snapshot().last_line_timestamp, Some(1_795_447_931));
 }
+
+#[test]
+fn a_refused_checkpoint_adds_nothing() {
+    let mut counted = Tally::new(Router::open(10));
+    counted.record_line(&line("/a", "200", 3, " 0.010"));
+    let mut snap = counted.snapshot();
+    snap.requests.push(crate::count::RequestCount {
+        path: "/b".into(),
+        method: "BREW".into(),
+        status: "200".into(),
+        count: 1,
+    });
+    let mut fresh = Tally::new(Router::open(10));
+    let before = fresh.snapshot();
+    assert!(fresh.restore(&snap).is_err());
+    assert_eq!(fresh.snapshot(), before);
+}

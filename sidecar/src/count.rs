@@ -108,7 +108,7 @@ impl Outcomes {
         self.0[Outcomes::index(outcome)] += n;
     }
 
-    /// Adds another tally of outcomes.
+    /// Adds the counts of another.
     fn add_all(&mut self, other: &Outcomes) {
         for (a, b) in self.0.iter_mut().zip(other.0) {
             *a += b;

@@ -92,18 +92,20 @@ pub async fn run(cfg: RunConfig) -> Result<()> {
         Some(path) => restore(path, &mut tally)?,
         None => None,
     };
-    // Before any log is opened: a port in use fails the command, not a running sidecar.
+    if checkpoint.is_some() {
+        tracing::info!(lines = tally.total_lines(), "resumed from checkpoint");
+    }
+    let tally = Arc::new(Mutex::new(tally));
+    // Before anything answers: "the end of logs that already exist" is their end now, so a
+    // line written once /healthz has answered is never skipped as old.
+    let followers = followers(&cfg, checkpoint.as_ref(), &tally);
+    // Before the tailing thread starts: a port in use fails the command, not a running sidecar.
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|source| ListenError {
             addr: cfg.listen,
             source,
         })?;
-    if checkpoint.is_some() {
-        tracing::info!(lines = tally.total_lines(), "resumed from checkpoint");
-    }
-    let tally = Arc::new(Mutex::new(tally));
-    let followers = followers(&cfg, checkpoint.as_ref(), &tally);
 
     let registry = registry(&tally)?;
     let ready = Arc::new(AtomicBool::new(false));

@@ -30,10 +30,49 @@ const _: () = assert!(RECLAIM_KEEP >= reader::WITNESS as u64);
 /// Where to start in a log that is already there when first opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Start {
-    /// At its end: only new lines count (no `--state`).
+    /// At its end as it is when the follower is made: only lines written after that count
+    /// (no `--state`). A log that is not there yet is read from its beginning when it comes.
     End,
     /// At its beginning.
     Beginning,
+}
+
+/// Where the first file opened starts, as decided when the follower was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FirstOpen {
+    /// At offset 0.
+    Beginning,
+    /// At this length if it is still this file and no shorter (it was the log at start), else
+    /// at 0 (it came, or was rewritten, since).
+    EndOf(FileId, u64),
+    /// At the end of whatever is there when it is first opened (the log could not be looked
+    /// at when the follower was made).
+    End,
+}
+
+impl FirstOpen {
+    /// Looks at the log now, so that the lines written between start and the first poll are
+    /// not skipped as old.
+    fn of(log: &Path, start: Start) -> FirstOpen {
+        if start == Start::Beginning {
+            return FirstOpen::Beginning;
+        }
+        match fs::metadata(log) {
+            Ok(meta) => FirstOpen::EndOf(FileId::of(&meta), meta.len()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => FirstOpen::Beginning,
+            Err(_) => FirstOpen::End,
+        }
+    }
+
+    /// The offset to start reading a file of this identity and length at.
+    fn offset(self, id: FileId, len: u64) -> u64 {
+        match self {
+            FirstOpen::Beginning => 0,
+            FirstOpen::EndOf(was, at) if was == id && at <= len => at,
+            FirstOpen::EndOf(..) => 0,
+            FirstOpen::End => len,
+        }
+    }
 }
 
 /// Follows one `--log` path.
@@ -42,20 +81,22 @@ pub struct Follower {
     log: PathBuf,
     current: Option<Reader>,
     draining: Vec<Reader>,
-    start: Start,
+    /// Only the first file ever opened may start past its beginning; later ones are new.
+    first_open: FirstOpen,
     caught_up: bool,
     /// Open files writable, as hole punching requires.
     reclaim: bool,
 }
 
 impl Follower {
-    /// A follower that has not opened anything yet.
+    /// A follower that has not opened anything yet (with [`Start::End`], it looks at the log's
+    /// current length).
     pub fn new(log: PathBuf, start: Start) -> Follower {
         Follower {
+            first_open: FirstOpen::of(&log, start),
             log,
             current: None,
             draining: Vec::new(),
-            start,
             caught_up: false,
             reclaim: false,
         }
@@ -179,7 +220,7 @@ impl Follower {
             Ok(meta) => FileId::of(&meta),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 // Whatever appears at the path from now on is new: read it from its beginning.
-                self.start = Start::Beginning;
+                self.first_open = FirstOpen::Beginning;
                 return Ok(false);
             }
             Err(e) => return Err(e),
@@ -188,12 +229,12 @@ impl Follower {
             return Ok(false);
         }
         let file = open(&self.log, self.reclaim)?;
-        let start_at = match (&self.current, self.start) {
-            (None, Start::End) => file.metadata()?.len(),
-            _ => 0,
+        let meta = file.metadata()?;
+        let start_at = match self.current {
+            None => self.first_open.offset(FileId::of(&meta), meta.len()),
+            Some(_) => 0,
         };
-        // Only the first file ever opened may start at its end; later ones are new.
-        self.start = Start::Beginning;
+        self.first_open = FirstOpen::Beginning;
         let mut reader = Reader::open(file, start_at, now)?;
         if let Some(old) = self.current.take() {
             tracing::info!(log = %self.log.display(), "log rotated; draining the old file");

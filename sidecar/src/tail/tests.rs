@@ -279,3 +279,25 @@ fn copytruncate_is_noticed_even_after_the_file_regrew_past_the_old_offset() {
     assert_eq!(fx.counted(), 9);
     assert_eq!(fx.snapshot().lines["parsed"], 9);
 }
+
+#[test]
+fn without_state_lines_written_before_the_first_poll_count() {
+    let mut fx = Fixture::new();
+    fx.append(&fx.log(), 4);
+    // The end is where the log was when the follower was made, not at its first poll.
+    let mut f = Follower::new(fx.log(), Start::End);
+    fx.append(&fx.log(), 2);
+    fx.poll(&mut f, Duration::ZERO);
+    assert_eq!(fx.counted(), 2);
+}
+
+#[test]
+fn without_state_a_log_replaced_before_the_first_poll_is_read_whole() {
+    let mut fx = Fixture::new();
+    fx.append(&fx.log(), 4);
+    let mut f = Follower::new(fx.log(), Start::End);
+    fs::remove_file(fx.log()).expect("remove");
+    fx.append(&fx.log(), 3);
+    fx.poll(&mut f, Duration::ZERO);
+    assert_eq!(fx.counted(), 3, "the new file is all new lines");
+}

@@ -1,13 +1,37 @@
 //! Touchline's metrics sidecar: tails nginx access logs and exposes exact per-route request
 //! metrics for Prometheus.
+//!
+//! A log line goes through five pure stages, each in its own module, and [`tally`] strings
+//! them together for one stream:
+//!
+//! - [`lines`]: bytes to lines, with bounded memory and line-boundary offsets.
+//! - [`parse`]: a line to a [`parse::LogLine`] (or why it is [`parse::Malformed`]).
+//! - [`route`]: a request target to a [`route::RouteId`], bounded by the generator's manifest
+//!   or by `--max-paths`; ids to `path` labels.
+//! - [`count`]: plain [`count::Counts`] per route, method and status; merges, and converts to
+//!   and from a checkpoint's [`count::CountsSnapshot`].
+//! - [`expose`]: Prometheus metric families of counts and labels.
+//!
+//! Around them, the edges that do I/O:
+//!
+//! - [`tail`]: follows one log path across appends, rotations and truncations.
+//! - [`state`]: checkpoints (file offsets and counts), written atomically.
+//! - [`replay`]: whole files, plain or gzip, split across cores when large.
+//! - [`run`]: the `run` command: the tailing thread, checkpoints and the server, together.
+//! - [`server`]: the HTTP endpoints.
+//! - [`report`]: how a failed command says what is wrong and what would fix it.
+//! - [`hash`]: the fast hasher of the per-line maps.
 
+pub mod count;
+pub mod expose;
 pub mod hash;
 pub mod lines;
-pub mod metrics;
 pub mod parse;
 pub mod replay;
+pub mod report;
 pub mod route;
 pub mod run;
 pub mod server;
 pub mod state;
 pub mod tail;
+pub mod tally;

@@ -1,12 +1,18 @@
-//! `touchline-sidecar`: command line entry point.
+//! `touchline-sidecar`: command line entry point. Parses the command line, runs the command,
+//! and on failure prints what went wrong and how to fix it (exit status 1; 2 for a bad
+//! command line).
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use sidecar::metrics::{Aggregator, AggregatorCollector, encode_text};
+use sidecar::expose::{TallyCollector, encode_text};
 use sidecar::route::DEFAULT_MAX_PATHS;
 use sidecar::run::{RunConfig, router};
+use sidecar::tally::Tally;
 
 /// Exact per-route request metrics from nginx access logs, for Prometheus.
 #[derive(Debug, Parser)]
@@ -37,7 +43,8 @@ enum Command {
     },
 }
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
+    let command = Cli::parse().command;
     tracing_subscriber::fmt()
         .json()
         .with_writer(std::io::stderr)
@@ -46,37 +53,43 @@ fn main() -> Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    match Cli::parse().command {
-        Command::Run(config) => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .context("starting the async runtime")?;
-            rt.block_on(sidecar::run::run(config))
-        }
+    let result = match command {
+        Command::Run(config) => run(config),
         Command::Replay {
             files,
             routes,
             max_paths,
         } => replay(&files, routes.as_deref(), max_paths),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprint!("{}", sidecar::report::render(&e));
+            ExitCode::FAILURE
+        }
     }
 }
 
-fn replay(files: &[PathBuf], routes: Option<&std::path::Path>, max_paths: usize) -> Result<()> {
-    let mut agg = Aggregator::new(router(routes, max_paths)?);
+fn run(config: RunConfig) -> Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(sidecar::run::run(config))
+}
+
+fn replay(files: &[PathBuf], routes: Option<&Path>, max_paths: usize) -> Result<()> {
+    let mut tally = Tally::new(router(routes, max_paths)?);
     for f in files {
-        sidecar::replay::replay_file(&mut agg, f)?;
+        sidecar::replay::replay_file(&mut tally, f)?;
     }
     // Through a registry, so the output is sorted exactly like a scrape's.
     let registry = prometheus::Registry::new();
-    let agg = std::sync::Arc::new(std::sync::Mutex::new(agg));
-    registry.register(Box::new(AggregatorCollector::new(agg)?))?;
+    registry.register(Box::new(TallyCollector::new(Arc::new(Mutex::new(tally)))?))?;
     let text = encode_text(&registry.gather())?;
-    use std::io::Write;
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
-        .context("writing to stdout")?;
-    out.flush().context("writing to stdout")?;
-    Ok(())
+        .and_then(|()| out.flush())
+        .context("writing to stdout")
 }

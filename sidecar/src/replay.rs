@@ -9,8 +9,8 @@ use std::sync::mpsc;
 use flate2::read::MultiGzDecoder;
 
 use crate::lines::LineSplitter;
-use crate::metrics::Aggregator;
 use crate::parse::MAX_LINE;
+use crate::tally::Tally;
 
 pub mod parallel;
 
@@ -37,7 +37,7 @@ const BUFFERS: usize = 4;
 
 /// Counts every line of a stream, including a final line without newline. A second thread
 /// reads (and decompresses) while this one parses, so I/O stays off the critical path.
-pub fn replay_reader(agg: &mut Aggregator, reader: impl Read + Send) -> io::Result<()> {
+pub fn replay_reader(tally: &mut Tally, reader: impl Read + Send) -> io::Result<()> {
     let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(BUFFERS);
     let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
     for _ in 0..BUFFERS {
@@ -50,12 +50,12 @@ pub fn replay_reader(agg: &mut Aggregator, reader: impl Read + Send) -> io::Resu
         // Dropping the channels on return (also on error) ends the reading thread.
         for msg in full_rx {
             let (buf, n) = msg?;
-            let done = splitter.feed(&buf[..n], |e| agg.record(e));
-            agg.add_bytes_read(done);
+            let done = splitter.feed(&buf[..n], |e| tally.record(e));
+            tally.add_bytes_read(done);
             let _ = empty_tx.send(buf);
         }
-        let done = splitter.finish(|e| agg.record(e));
-        agg.add_bytes_read(done);
+        let done = splitter.finish(|e| tally.record(e));
+        tally.add_bytes_read(done);
         Ok(())
     })
 }
@@ -84,14 +84,14 @@ fn read_loop(
 /// Counts every line of a file; `.gz` files are decompressed (concatenated members too, as
 /// logrotate's `compress` may produce). Plain files of [`MIN_SPLIT_LEN`] or more are split
 /// between the available cores.
-pub fn replay_file(agg: &mut Aggregator, path: &Path) -> Result<(), ReplayError> {
+pub fn replay_file(tally: &mut Tally, path: &Path) -> Result<(), ReplayError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    replay_file_with(agg, path, threads, MIN_SPLIT_LEN)
+    replay_file_with(tally, path, threads, MIN_SPLIT_LEN)
 }
 
 /// [`replay_file`] with an explicit thread count and the smallest plain file to split.
 pub fn replay_file_with(
-    agg: &mut Aggregator,
+    tally: &mut Tally,
     path: &Path,
     threads: usize,
     min_split_len: u64,
@@ -104,16 +104,16 @@ pub fn replay_file_with(
     if path.extension().is_some_and(|e| e == "gz") {
         // A gzip stream can only be decompressed from its start.
         return replay_reader(
-            agg,
+            tally,
             MultiGzDecoder::new(io::BufReader::with_capacity(CHUNK, file)),
         )
         .map_err(err);
     }
     let meta = file.metadata().map_err(err)?;
     if threads > 1 && meta.is_file() && meta.len() >= min_split_len {
-        parallel::replay_split(agg, &file, meta.len(), threads)
+        parallel::replay_split(tally, &file, meta.len(), threads)
     } else {
-        replay_reader(agg, file)
+        replay_reader(tally, file)
     }
     .map_err(err)
 }

@@ -1,30 +1,25 @@
 //! The `run` command: a tailing thread (blocking file I/O, inotify wake-ups, checkpoints) and
 //! the warp server, stopped together on SIGTERM/SIGINT with a final checkpoint.
 
+mod tailing;
+mod watch;
+
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result};
-use notify::Watcher;
-
-use crate::metrics::{Aggregator, AggregatorCollector};
-use crate::replay::CHUNK;
 use contract::Manifest;
 
+use crate::expose::TallyCollector;
 use crate::route::{DEFAULT_MAX_PATHS, Router};
-use crate::state::{self, Checkpoint, FilePosition};
+use crate::state::{self, Checkpoint, StateError};
 use crate::tail::{Follower, Start};
+use crate::tally::Tally;
 
-/// Polling fallback: files are checked at least this often even without inotify events, which
-/// keeps new lines visible within a second on filesystems without inotify (NFS, some volumes).
-pub const POLL: Duration = Duration::from_millis(250);
-
-/// Checkpoints are written at least this often while anything changes.
-pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+pub use tailing::{CHECKPOINT_EVERY, POLL};
 
 /// Settings of the `run` command, parsed by clap straight from its command line (and
 /// environment); the field comments are the command's help.
@@ -45,7 +40,8 @@ pub struct RunConfig {
     #[arg(
         long,
         env = "TOUCHLINE_SIDECAR_LISTEN",
-        default_value = "127.0.0.1:9145"
+        default_value = "127.0.0.1:9145",
+        value_parser = parse_listen
     )]
     pub listen: SocketAddr,
     /// Checkpoint file (offsets and counts), written atomically at least every second.
@@ -59,8 +55,28 @@ pub struct RunConfig {
     pub max_paths: usize,
 }
 
+/// `--listen`: an IP address and port. Host names are refused rather than resolved, so the
+/// address served is the one written.
+fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    s.parse().map_err(|_| {
+        "expected an IP address and port, such as 127.0.0.1:9145, 0.0.0.0:9145 or [::]:9145 \
+         (host names are not resolved)"
+            .to_owned()
+    })
+}
+
+/// The address to serve on could not be bound.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen on {addr}: {source}")]
+pub struct ListenError {
+    /// `--listen`.
+    pub addr: SocketAddr,
+    /// Why.
+    pub source: std::io::Error,
+}
+
 /// Builds the router from an optional manifest.
-pub fn router(routes: Option<&std::path::Path>, max_paths: usize) -> Result<Router> {
+pub fn router(routes: Option<&Path>, max_paths: usize) -> Result<Router> {
     Ok(match routes {
         Some(p) => Router::with_manifest(&Manifest::read(p)?),
         None => Router::open(max_paths),
@@ -69,57 +85,47 @@ pub fn router(routes: Option<&std::path::Path>, max_paths: usize) -> Result<Rout
 
 /// Runs until SIGTERM or SIGINT.
 pub async fn run(cfg: RunConfig) -> Result<()> {
-    let mut agg = Aggregator::new(router(cfg.routes.as_deref(), cfg.max_paths)?);
+    // First: from here on SIGTERM asks for a final checkpoint instead of killing the process.
+    let shutdown = shutdown_signal();
+    let mut tally = Tally::new(router(cfg.routes.as_deref(), cfg.max_paths)?);
     let checkpoint = match &cfg.state {
-        Some(p) => state::load(p)?,
+        Some(path) => restore(path, &mut tally)?,
         None => None,
     };
-    if let Some(cp) = &checkpoint {
-        agg.restore(&cp.counts)?;
-        tracing::info!(lines = agg.total_lines(), "resumed from checkpoint");
+    if checkpoint.is_some() {
+        tracing::info!(lines = tally.total_lines(), "resumed from checkpoint");
     }
-    let agg = Arc::new(Mutex::new(agg));
-    let now = Instant::now();
-    let followers: Vec<Follower> = cfg
-        .logs
-        .iter()
-        .map(|log| match &checkpoint {
-            Some(cp) => Follower::restore(log.clone(), &cp.files, &agg, now, cfg.reclaim),
-            // With a state file but no checkpoint yet, nothing has been counted: start at the
-            // beginning so no line is missed. Without one, only new lines count.
-            None if cfg.state.is_some() => {
-                Follower::new(log.clone(), Start::Beginning).reclaiming(cfg.reclaim)
-            }
-            None => Follower::new(log.clone(), Start::End).reclaiming(cfg.reclaim),
-        })
-        .collect();
+    let tally = Arc::new(Mutex::new(tally));
+    // Before anything answers: "the end of logs that already exist" is their end now, so a
+    // line written once /healthz has answered is never skipped as old.
+    let followers = followers(&cfg, checkpoint.as_ref(), &tally);
+    // Before the tailing thread starts: a port in use fails the command, not a running sidecar.
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|source| ListenError {
+            addr: cfg.listen,
+            source,
+        })?;
 
-    let registry = prometheus::Registry::new();
-    registry.register(Box::new(AggregatorCollector::new(agg.clone())?))?;
-    registry.register(Box::new(
-        prometheus::process_collector::ProcessCollector::for_self(),
-    ))?;
-
+    let registry = registry(&tally)?;
     let ready = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let (wake_tx, wake_rx) = std::sync::mpsc::channel();
-    let watcher = watch(&cfg.logs, wake_tx.clone());
-    let tailer = {
-        let (agg, ready, stop) = (agg.clone(), ready.clone(), stop.clone());
-        let (state, reclaim) = (cfg.state.clone(), cfg.reclaim);
-        std::thread::Builder::new()
-            .name("tail".into())
-            .spawn(move || tail_loop(followers, &agg, &ready, &stop, &wake_rx, state, reclaim))
-            .context("starting the tailing thread")?
+    let watcher = watch::watch(&cfg.logs, wake_tx.clone());
+    let shared = tailing::Shared {
+        tally: tally.clone(),
+        ready: ready.clone(),
+        stop: stop.clone(),
+        wake: wake_rx,
     };
+    let checkpoints = tailing::Checkpoints::new(cfg.state.clone(), cfg.reclaim);
+    let tailer =
+        tailing::spawn(followers, shared, checkpoints).context("starting the tailing thread")?;
 
-    let listener = tokio::net::TcpListener::bind(cfg.listen)
-        .await
-        .with_context(|| format!("binding {}", cfg.listen))?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
     warp::serve(crate::server::routes(registry, ready))
         .incoming(listener)
-        .graceful(shutdown_signal())
+        .graceful(shutdown)
         .run()
         .await;
 
@@ -135,124 +141,78 @@ pub async fn run(cfg: RunConfig) -> Result<()> {
     }
 }
 
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot listen for SIGTERM; stopping on SIGINT only");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        }
+/// The registry a scrape reads: the tally's families and the process' own.
+fn registry(tally: &Arc<Mutex<Tally>>) -> Result<prometheus::Registry> {
+    let registry = prometheus::Registry::new();
+    registry.register(Box::new(TallyCollector::new(tally.clone())?))?;
+    registry.register(Box::new(
+        prometheus::process_collector::ProcessCollector::for_self(),
+    ))?;
+    Ok(registry)
+}
+
+/// Reads the checkpoint at `path`, if there is one, into `tally`.
+fn restore(path: &Path, tally: &mut Tally) -> Result<Option<Checkpoint>, StateError> {
+    let Some(cp) = state::load(path)? else {
+        return Ok(None);
     };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
+    tally
+        .restore(&cp.counts)
+        .map_err(|source| StateError::Counts {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok(Some(cp))
 }
 
-/// Watches each log's directory (not the file: renames and re-creations happen there).
-/// Without inotify, the polling fallback alone keeps the sidecar working.
-fn watch(logs: &[PathBuf], wake: Sender<()>) -> Option<notify::RecommendedWatcher> {
-    let mut watcher =
-        match notify::recommended_watcher(move |_event: notify::Result<notify::Event>| {
-            let _ = wake.send(());
-        }) {
-            Ok(w) => w,
-            Err(e) => {
-                tracing::warn!(error = %e, "no file notifications; polling only");
-                return None;
+/// A follower per `--log`, resuming from the checkpoint if there is one.
+fn followers(
+    cfg: &RunConfig,
+    checkpoint: Option<&Checkpoint>,
+    tally: &Mutex<Tally>,
+) -> Vec<Follower> {
+    let now = Instant::now();
+    cfg.logs
+        .iter()
+        .map(|log| match checkpoint {
+            Some(cp) => Follower::restore(log.clone(), &cp.files, tally, now, cfg.reclaim),
+            // With a state file but no checkpoint yet, nothing has been counted: start at the
+            // beginning so no line is missed. Without one, only new lines count.
+            None if cfg.state.is_some() => {
+                Follower::new(log.clone(), Start::Beginning).reclaiming(cfg.reclaim)
             }
-        };
-    for log in logs {
-        let dir = match log.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => std::path::Path::new("."),
-        };
-        if let Err(e) = watcher.watch(dir, notify::RecursiveMode::NonRecursive) {
-            tracing::warn!(dir = %dir.display(), error = %e, "cannot watch; polling it");
-        }
-    }
-    Some(watcher)
+            None => Follower::new(log.clone(), Start::End).reclaiming(cfg.reclaim),
+        })
+        .collect()
 }
 
-fn tail_loop(
-    mut followers: Vec<Follower>,
-    agg: &Mutex<Aggregator>,
-    ready: &AtomicBool,
-    stop: &AtomicBool,
-    wake: &Receiver<()>,
-    state_path: Option<PathBuf>,
-    reclaim: bool,
-) -> Result<()> {
-    let mut buf = vec![0u8; CHUNK];
-    let mut last_saved: Option<Vec<FilePosition>> = None;
-    let mut last_checkpoint = Instant::now() - CHECKPOINT_EVERY;
-    loop {
-        let stopping = stop.load(Ordering::Acquire);
-        let now = Instant::now();
-        let mut more = false;
-        for f in &mut followers {
-            match f.poll(now, agg, &mut buf) {
-                Ok(m) => more |= m,
-                Err(e) => tracing::warn!(log = %f.log().display(), error = %e, "reading log"),
-            }
-        }
-        ready.store(
-            followers.iter().all(Follower::is_caught_up),
-            Ordering::Release,
-        );
-
-        if stopping || now.duration_since(last_checkpoint) >= CHECKPOINT_EVERY {
-            last_checkpoint = now;
-            let positions: Vec<FilePosition> =
-                followers.iter().flat_map(|f| f.positions()).collect();
-            let durable = match &state_path {
-                Some(path) if last_saved.as_ref() != Some(&positions) => {
-                    // The tailing thread is the only writer of counts and offsets, so this
-                    // snapshot and these positions describe the same instant.
-                    let counts = agg.lock().unwrap_or_else(|e| e.into_inner()).snapshot();
-                    let cp = Checkpoint {
-                        version: state::VERSION,
-                        files: positions.clone(),
-                        counts,
-                    };
-                    match state::save(path, &cp) {
-                        Ok(()) => {
-                            last_saved = Some(positions.clone());
-                            true
-                        }
-                        Err(e) => {
-                            tracing::error!(error = %e, "writing checkpoint");
-                            false
-                        }
-                    }
-                }
-                Some(_) => true,
-                // Without a state file a restart starts at the end anyway: counted is enough.
-                None => true,
-            };
-            if reclaim && durable {
-                for f in &mut followers {
-                    if let Err(e) = f.reclaim(&positions) {
-                        tracing::warn!(log = %f.log().display(), error = %e, "punching holes");
-                    }
+/// Resolves on SIGTERM or SIGINT. The handlers are installed when this is called, not when
+/// the server first polls the future: a request can be served before that, and a SIGTERM sent
+/// after it would otherwise still kill the process without its final checkpoint.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send {
+    use tokio::signal::unix::{SignalKind, signal};
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        match (term, int) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
                 }
             }
-        }
-        if stopping {
-            if state_path.is_some() {
-                tracing::info!("final checkpoint written");
+            (Err(e), Ok(mut int)) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM; stopping on SIGINT only");
+                int.recv().await;
             }
-            return Ok(());
-        }
-        if !more {
-            match wake.recv_timeout(POLL) {
-                Ok(()) | Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => std::thread::sleep(POLL),
+            (Ok(mut term), Err(e)) => {
+                tracing::error!(error = %e, "cannot listen for SIGINT; stopping on SIGTERM only");
+                term.recv().await;
             }
-            // Coalesce a burst of events into one pass.
-            while wake.try_recv().is_ok() {}
+            (Err(e), Err(_)) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM or SIGINT; stop with SIGKILL");
+                std::future::pending::<()>().await;
+            }
         }
     }
 }

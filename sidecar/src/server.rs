@@ -13,7 +13,7 @@ pub fn routes(
     ready: Arc<AtomicBool>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible> + Clone {
     let metrics = warp::path!("metrics").and(warp::get()).map(move || {
-        match crate::metrics::encode_text(&registry.gather()) {
+        match crate::expose::encode_text(&registry.gather()) {
             Ok(body) => warp::reply::with_status(
                 warp::reply::with_header(body, "content-type", TEXT_FORMAT),
                 StatusCode::OK,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::CountsSnapshot;
+use crate::count::{CountsSnapshot, RestoreError};
 
 /// Format version, bumped on incompatible changes.
 pub const VERSION: u32 = 1;
@@ -72,7 +72,7 @@ pub enum StateError {
         source: io::Error,
     },
     /// The state file is not a valid checkpoint.
-    #[error("state file {path}: {source}")]
+    #[error("state file {path} is not a checkpoint: {source}")]
     Format {
         /// The state file.
         path: PathBuf,
@@ -80,12 +80,22 @@ pub enum StateError {
         source: serde_json::Error,
     },
     /// Written by an incompatible version.
-    #[error("state file {path}: version {found}, expected {VERSION}")]
+    #[error(
+        "state file {path} is checkpoint version {found}, and this program reads version {VERSION}"
+    )]
     Version {
         /// The state file.
         path: PathBuf,
         /// The version found.
         found: u32,
+    },
+    /// A valid checkpoint whose counts this program does not give (edited, or another build).
+    #[error("state file {path}: {source}")]
+    Counts {
+        /// The state file.
+        path: PathBuf,
+        /// What is wrong with the counts.
+        source: RestoreError,
     },
 }
 
@@ -101,17 +111,24 @@ pub fn load(path: &Path) -> Result<Option<Checkpoint>, StateError> {
             });
         }
     };
-    let cp: Checkpoint = serde_json::from_slice(&bytes).map_err(|source| StateError::Format {
+    let format_err = |source| StateError::Format {
         path: path.to_owned(),
         source,
-    })?;
-    if cp.version != VERSION {
+    };
+    // The version first: another version may have fields this one would call unknown, and the
+    // version is the useful message then.
+    #[derive(Deserialize)]
+    struct Probe {
+        version: u32,
+    }
+    let probe: Probe = serde_json::from_slice(&bytes).map_err(format_err)?;
+    if probe.version != VERSION {
         return Err(StateError::Version {
             path: path.to_owned(),
-            found: cp.version,
+            found: probe.version,
         });
     }
-    Ok(Some(cp))
+    serde_json::from_slice(&bytes).map(Some).map_err(format_err)
 }
 
 /// Writes a checkpoint atomically: a temporary file in the same directory, fsync, rename over
@@ -121,10 +138,8 @@ pub fn save(path: &Path, cp: &Checkpoint) -> Result<(), StateError> {
         path: path.to_owned(),
         source,
     };
-    let bytes = serde_json::to_vec(cp).map_err(|source| StateError::Format {
-        path: path.to_owned(),
-        source,
-    })?;
+    // Strings, integers and string-keyed maps always serialise; this is only for the types.
+    let bytes = serde_json::to_vec(cp).map_err(|e| io_err(io::Error::other(e)))?;
     let mut tmp_name = path.as_os_str().to_owned();
     tmp_name.push(".tmp");
     let tmp = PathBuf::from(tmp_name);

@@ -3,17 +3,17 @@
 //! to the new one and the old one is quiet, so lines written between the rename and nginx's
 //! reopen are counted. Time is passed in, so the state machine is testable without sleeping.
 
+mod reader;
+
 use std::fs::{self, File};
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::lines::LineSplitter;
-use crate::metrics::Aggregator;
-use crate::parse::MAX_LINE;
 use crate::state::{FileId, FilePosition};
+use crate::tally::Tally;
+use reader::Reader;
 
 /// A drained file is closed once it has been quiet this long and nginx writes to the new one.
 pub const QUIET: Duration = Duration::from_secs(1);
@@ -22,117 +22,55 @@ pub const QUIET: Duration = Duration::from_secs(1);
 /// site): nginx reopens its logs right after logrotate's USR1, well within this.
 pub const IDLE_CLOSE: Duration = Duration::from_secs(60);
 
-/// Bytes just before the read position that are re-read at each poll to notice a truncation
-/// that the file has already grown past (copytruncate on a busy server).
-const WITNESS: usize = 64;
-
 /// Bytes behind the committed offset that `--reclaim` leaves in place, so the witness bytes
 /// are never punched.
 const RECLAIM_KEEP: u64 = 4096;
-
-/// Most bytes read from one file in one poll, so that several logs are served fairly.
-const BUDGET: u64 = 64 << 20;
+const _: () = assert!(RECLAIM_KEEP >= reader::WITNESS as u64);
 
 /// Where to start in a log that is already there when first opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Start {
-    /// At its end: only new lines count (no `--state`).
+    /// At its end as it is when the follower is made: only lines written after that count
+    /// (no `--state`). A log that is not there yet is read from its beginning when it comes.
     End,
     /// At its beginning.
     Beginning,
 }
 
-/// One open file and how far it has been read.
-#[derive(Debug)]
-struct Reader {
-    file: File,
-    id: FileId,
-    /// Committed bytes: everything before is counted, and it is a line boundary.
-    offset: u64,
-    /// Bytes handed to the splitter (offset plus a partial line).
-    read_pos: u64,
-    splitter: LineSplitter,
-    last_growth: Instant,
-    /// Bytes before this offset have been hole-punched already.
-    punched_to: u64,
-    /// The [`WITNESS`] bytes before `read_pos` as last read.
-    witness: Vec<u8>,
+/// Where the first file opened starts, as decided when the follower was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FirstOpen {
+    /// At offset 0.
+    Beginning,
+    /// At this length if it is still this file and no shorter (it was the log at start), else
+    /// at 0 (it came, or was rewritten, since).
+    EndOf(FileId, u64),
+    /// At the end of whatever is there when it is first opened (the log could not be looked
+    /// at when the follower was made).
+    End,
 }
 
-impl Reader {
-    fn open(file: File, offset: u64, now: Instant) -> io::Result<Reader> {
-        let id = FileId::of(&file.metadata()?);
-        Ok(Reader {
-            file,
-            id,
-            offset,
-            read_pos: offset,
-            splitter: LineSplitter::new(MAX_LINE),
-            last_growth: now,
-            punched_to: 0,
-            witness: Vec::new(),
-        })
-    }
-
-    /// Reads what has been appended, up to the budget. Returns (bytes read, reached end).
-    fn read_new(&mut self, agg: &Mutex<Aggregator>, buf: &mut [u8]) -> io::Result<(u64, bool)> {
-        let mut total = 0;
-        while total < BUDGET {
-            let n = match self.file.read_at(buf, self.read_pos) {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if n == 0 {
-                return Ok((total, true));
-            }
-            let mut agg = agg.lock().unwrap_or_else(|e| e.into_inner());
-            let done = self.splitter.feed(&buf[..n], |e| agg.record(e));
-            agg.add_bytes_read(done);
-            drop(agg);
-            self.offset += done;
-            self.read_pos += n as u64;
-            total += n as u64;
-            self.witness.clear();
-            self.witness
-                .extend_from_slice(&buf[n.saturating_sub(WITNESS)..n]);
+impl FirstOpen {
+    /// Looks at the log now, so that the lines written between start and the first poll are
+    /// not skipped as old.
+    fn of(log: &Path, start: Start) -> FirstOpen {
+        if start == Start::Beginning {
+            return FirstOpen::Beginning;
         }
-        Ok((total, false))
-    }
-
-    /// Whether the file was replaced in place: shorter than what was read, or different bytes
-    /// just before the read position (truncated, then written past our position again).
-    fn truncated(&self) -> io::Result<bool> {
-        if self.file.metadata()?.len() < self.read_pos {
-            return Ok(true);
-        }
-        if self.witness.is_empty() {
-            return Ok(false);
-        }
-        let mut now = vec![0u8; self.witness.len()];
-        let at = self.read_pos - self.witness.len() as u64;
-        match self.file.read_exact_at(&mut now, at) {
-            Ok(()) => Ok(now != self.witness),
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(true),
-            Err(e) => Err(e),
+        match fs::metadata(log) {
+            Ok(meta) => FirstOpen::EndOf(FileId::of(&meta), meta.len()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => FirstOpen::Beginning,
+            Err(_) => FirstOpen::End,
         }
     }
 
-    /// Starts the file over from its beginning.
-    fn restart(&mut self) {
-        self.offset = 0;
-        self.read_pos = 0;
-        self.punched_to = 0;
-        self.witness.clear();
-        self.splitter.reset();
-    }
-
-    fn position(&self, log: &Path, draining: bool) -> FilePosition {
-        FilePosition {
-            log: log.to_owned(),
-            id: self.id,
-            offset: self.offset,
-            draining,
+    /// The offset to start reading a file of this identity and length at.
+    fn offset(self, id: FileId, len: u64) -> u64 {
+        match self {
+            FirstOpen::Beginning => 0,
+            FirstOpen::EndOf(was, at) if was == id && at <= len => at,
+            FirstOpen::EndOf(..) => 0,
+            FirstOpen::End => len,
         }
     }
 }
@@ -143,20 +81,22 @@ pub struct Follower {
     log: PathBuf,
     current: Option<Reader>,
     draining: Vec<Reader>,
-    start: Start,
+    /// Only the first file ever opened may start past its beginning; later ones are new.
+    first_open: FirstOpen,
     caught_up: bool,
     /// Open files writable, as hole punching requires.
     reclaim: bool,
 }
 
 impl Follower {
-    /// A follower that has not opened anything yet.
+    /// A follower that has not opened anything yet (with [`Start::End`], it looks at the log's
+    /// current length).
     pub fn new(log: PathBuf, start: Start) -> Follower {
         Follower {
+            first_open: FirstOpen::of(&log, start),
             log,
             current: None,
             draining: Vec::new(),
-            start,
             caught_up: false,
             reclaim: false,
         }
@@ -174,7 +114,7 @@ impl Follower {
     pub fn restore(
         log: PathBuf,
         positions: &[FilePosition],
-        agg: &Mutex<Aggregator>,
+        tally: &Mutex<Tally>,
         now: Instant,
         reclaim: bool,
     ) -> Follower {
@@ -195,7 +135,7 @@ impl Follower {
                 _ => continue,
             };
             let size = reader.file.metadata().map(|m| m.len()).unwrap_or(0);
-            let mut guard = agg.lock().unwrap_or_else(|e| e.into_inner());
+            let mut guard = lock(tally);
             if size < p.offset {
                 // Truncated while we were down (copytruncate): start over.
                 reader.offset = 0;
@@ -237,62 +177,85 @@ impl Follower {
 
     /// Reads what is new in every file of this log, handles rotation, and closes drained files.
     /// Returns whether more data is waiting (the read budget ran out).
-    pub fn poll(
+    pub fn poll(&mut self, now: Instant, tally: &Mutex<Tally>, buf: &mut [u8]) -> io::Result<bool> {
+        // In this order: the current file's last lines before a rotation's new file's first.
+        let more = self.read_current(now, tally, buf)?
+            | self.follow_path(now, tally, buf)?
+            | self.drain(now, tally, buf)?;
+        self.caught_up = self.current.is_some() && !more;
+        Ok(more)
+    }
+
+    /// Reads what is new in the current file, from its start again if it was truncated.
+    fn read_current(
         &mut self,
         now: Instant,
-        agg: &Mutex<Aggregator>,
+        tally: &Mutex<Tally>,
         buf: &mut [u8],
     ) -> io::Result<bool> {
-        let mut more = false;
-        if let Some(cur) = &mut self.current {
-            if cur.truncated()? {
-                tracing::info!(log = %self.log.display(), "log truncated (copytruncate); reading from its start");
-                cur.restart();
-                agg.lock().unwrap_or_else(|e| e.into_inner()).add_rotation();
-            }
-            let (n, end) = cur.read_new(agg, buf)?;
-            if n > 0 {
-                cur.last_growth = now;
-            }
-            more |= !end;
+        let Some(cur) = &mut self.current else {
+            return Ok(false);
+        };
+        if cur.truncated()? {
+            tracing::info!(log = %self.log.display(), "log truncated (copytruncate); reading from its start");
+            cur.restart();
+            lock(tally).add_rotation();
         }
+        let (n, end) = cur.read_new(tally, buf)?;
+        if n > 0 {
+            cur.last_growth = now;
+        }
+        Ok(!end)
+    }
 
-        match fs::metadata(&self.log) {
-            Ok(meta) => {
-                let id = FileId::of(&meta);
-                if self.current.as_ref().map(|c| c.id) != Some(id) {
-                    let file = open(&self.log, self.reclaim)?;
-                    let start_at = match (&self.current, self.start) {
-                        (None, Start::End) => file.metadata()?.len(),
-                        _ => 0,
-                    };
-                    // Only the first file ever opened may start at its end; later ones are new.
-                    self.start = Start::Beginning;
-                    let mut reader = Reader::open(file, start_at, now)?;
-                    if let Some(old) = self.current.take() {
-                        tracing::info!(log = %self.log.display(), "log rotated; draining the old file");
-                        agg.lock().unwrap_or_else(|e| e.into_inner()).add_rotation();
-                        self.draining.push(old);
-                    } else {
-                        tracing::info!(log = %self.log.display(), offset = start_at, "log opened");
-                    }
-                    let (_, end) = reader.read_new(agg, buf)?;
-                    more |= !end;
-                    self.current = Some(reader);
-                }
-            }
+    /// Opens the file at the log path if it is not the current one (first open, or a
+    /// rotation: the current file is then drained).
+    fn follow_path(
+        &mut self,
+        now: Instant,
+        tally: &Mutex<Tally>,
+        buf: &mut [u8],
+    ) -> io::Result<bool> {
+        let id = match fs::metadata(&self.log) {
+            Ok(meta) => FileId::of(&meta),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 // Whatever appears at the path from now on is new: read it from its beginning.
-                self.start = Start::Beginning;
+                self.first_open = FirstOpen::Beginning;
+                return Ok(false);
             }
             Err(e) => return Err(e),
+        };
+        if self.current.as_ref().map(|c| c.id) == Some(id) {
+            return Ok(false);
         }
+        let file = open(&self.log, self.reclaim)?;
+        let meta = file.metadata()?;
+        let start_at = match self.current {
+            None => self.first_open.offset(FileId::of(&meta), meta.len()),
+            Some(_) => 0,
+        };
+        self.first_open = FirstOpen::Beginning;
+        let mut reader = Reader::open(file, start_at, now)?;
+        if let Some(old) = self.current.take() {
+            tracing::info!(log = %self.log.display(), "log rotated; draining the old file");
+            lock(tally).add_rotation();
+            self.draining.push(old);
+        } else {
+            tracing::info!(log = %self.log.display(), offset = start_at, "log opened");
+        }
+        let (_, end) = reader.read_new(tally, buf)?;
+        self.current = Some(reader);
+        Ok(!end)
+    }
 
+    /// Reads what is new in rotated-away files, and closes those nginx has left.
+    fn drain(&mut self, now: Instant, tally: &Mutex<Tally>, buf: &mut [u8]) -> io::Result<bool> {
         let new_has_data = self.current.as_ref().is_some_and(|c| c.read_pos > 0);
+        let mut more = false;
         let mut i = 0;
         while i < self.draining.len() {
             let old = &mut self.draining[i];
-            let (n, end) = old.read_new(agg, buf)?;
+            let (n, end) = old.read_new(tally, buf)?;
             if n > 0 {
                 old.last_growth = now;
             }
@@ -301,15 +264,14 @@ impl Follower {
             if end && ((new_has_data && quiet >= QUIET) || quiet >= IDLE_CLOSE) {
                 let mut old = self.draining.swap_remove(i);
                 // A partial last line in a file nginx no longer writes is a truncated line.
-                let mut agg = agg.lock().unwrap_or_else(|e| e.into_inner());
-                let done = old.splitter.finish(|e| agg.record(e));
-                agg.add_bytes_read(done);
+                let mut tally = lock(tally);
+                let done = old.splitter.finish(|e| tally.record(e));
+                tally.add_bytes_read(done);
                 tracing::info!(log = %self.log.display(), "closed drained file");
             } else {
                 i += 1;
             }
         }
-        self.caught_up = self.current.is_some() && !more;
         Ok(more)
     }
 
@@ -348,6 +310,12 @@ fn find_by_id(log: &Path, id: FileId, writable: bool) -> Option<File> {
         }
         open(&entry.path(), writable).ok()
     })
+}
+
+/// The tally, even if a panic elsewhere poisoned its lock: its counts are still the best there
+/// are.
+fn lock(tally: &Mutex<Tally>) -> std::sync::MutexGuard<'_, Tally> {
+    tally.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn open(path: &Path, writable: bool) -> io::Result<File> {

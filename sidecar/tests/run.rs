@@ -226,3 +226,15 @@ fn memory_stays_bounded_on_a_huge_line_and_a_flood_of_distinct_paths() {
     let peak = peak_rss_kib(s.child.id());
     assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
 }
+
+#[test]
+fn a_sigterm_right_after_the_first_answer_still_writes_the_final_checkpoint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let state = dir.path().join("state.json");
+    append_lines(&log, "/early", 3);
+    // start() returns as soon as /healthz has answered once.
+    Run::log(&log).state(&state).start(dir.path()).terminate();
+    let checkpoint = fs::read_to_string(&state).expect("the final checkpoint");
+    assert!(checkpoint.contains(r#""path":"/early""#), "{checkpoint}");
+}

@@ -10,8 +10,8 @@ use memchr::memchr;
 
 use super::CHUNK;
 use crate::lines::LineSplitter;
-use crate::metrics::Aggregator;
 use crate::parse::MAX_LINE;
+use crate::tally::Tally;
 
 /// Splits `0..len` into at most `parts` non-empty ranges that each start at 0 or right after a
 /// newline, so that no line is cut between two ranges. A range boundary at the nominal split
@@ -69,7 +69,7 @@ fn read_at(file: &File, buf: &mut [u8], pos: u64) -> io::Result<usize> {
 /// Counts the lines of one range of a file. A range's last line ends at its end (the next range
 /// starts after a newline), except in the last range, which reads to the end of the file as a
 /// sequential pass would even if the file grew.
-pub fn replay_range(agg: &mut Aggregator, file: &File, range: Range<u64>) -> io::Result<()> {
+pub fn replay_range(tally: &mut Tally, file: &File, range: Range<u64>) -> io::Result<()> {
     let mut buf = vec![0u8; CHUNK];
     let mut splitter = LineSplitter::new(MAX_LINE);
     let mut pos = range.start;
@@ -80,24 +80,24 @@ pub fn replay_range(agg: &mut Aggregator, file: &File, range: Range<u64>) -> io:
             break;
         }
         pos += n as u64;
-        let done = splitter.feed(&buf[..n], |e| agg.record(e));
-        agg.add_bytes_read(done);
+        let done = splitter.feed(&buf[..n], |e| tally.record(e));
+        tally.add_bytes_read(done);
     }
-    let done = splitter.finish(|e| agg.record(e));
-    agg.add_bytes_read(done);
+    let done = splitter.finish(|e| tally.record(e));
+    tally.add_bytes_read(done);
     Ok(())
 }
 
-/// Counts a plain file of `len` bytes on up to `threads` threads into `agg`, with exactly the
+/// Counts a plain file of `len` bytes on up to `threads` threads into `tally`, with exactly the
 /// result of a sequential pass. Without a manifest, if a later range met more new paths than a
 /// worker may label, the split cannot be merged exactly and the file is counted again on this
 /// thread.
-pub fn replay_split(agg: &mut Aggregator, file: &File, len: u64, threads: usize) -> io::Result<()> {
+pub fn replay_split(tally: &mut Tally, file: &File, len: u64, threads: usize) -> io::Result<()> {
     let mut ranges = line_ranges(file, len, threads)?;
     if let Some(last) = ranges.last_mut() {
         last.end = u64::MAX;
     }
-    let workers: Vec<Aggregator> = (0..ranges.len()).map(|i| agg.worker(i == 0)).collect();
+    let workers: Vec<Tally> = (0..ranges.len()).map(|i| tally.worker(i == 0)).collect();
     let counted = std::thread::scope(|s| {
         let handles: Vec<_> = ranges
             .into_iter()
@@ -109,16 +109,16 @@ pub fn replay_split(agg: &mut Aggregator, file: &File, len: u64, threads: usize)
         handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect::<io::Result<Vec<Aggregator>>>()
+            .collect::<io::Result<Vec<Tally>>>()
     })?;
     if counted.iter().enumerate().all(|(i, w)| w.mergeable(i == 0)) {
         // In file order: open-mode labels go to paths in the order they first occur.
         for worker in counted {
-            agg.merge(worker);
+            tally.merge(worker);
         }
         Ok(())
     } else {
-        replay_range(agg, file, 0..u64::MAX)
+        replay_range(tally, file, 0..u64::MAX)
     }
 }
 

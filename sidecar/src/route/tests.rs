@@ -133,5 +133,47 @@ fn a_million_distinct_paths_keep_the_label_set_bounded() {
     for i in 0..1_000_000u32 {
         r.route(format!("/junk/{i}").as_bytes());
     }
-    assert_eq!(r.labels.len(), DEFAULT_MAX_PATHS + 1);
+    assert_eq!(r.labels().len(), DEFAULT_MAX_PATHS + 1);
+}
+
+#[test]
+fn every_route_of_a_large_manifest_is_its_own_label_and_initial_series() {
+    let pages: Vec<contract::Route> = (0..20_000)
+        .map(|i| format!("/p/{i}").try_into().expect("route"))
+        .collect();
+    let files: Vec<contract::Route> = (0..5_000)
+        .map(|i| format!("/f/{i}.svg").try_into().expect("route"))
+        .collect();
+    let mut r = Router::with_manifest(&Manifest::new(pages, files));
+    assert_eq!(r.initial_routes().len(), 25_000);
+    assert!(r.initial_routes().windows(2).all(|w| w[0] < w[1]));
+    for i in (0..20_000).step_by(997) {
+        let page = format!("/p/{i}");
+        assert_eq!(label(&mut r, &format!("{page}/index.html")), page);
+        let id = r.id_for_label(&page);
+        assert_eq!(r.label(id), page);
+    }
+    assert_eq!(label(&mut r, "/f/4999.svg"), "/f/4999.svg");
+    assert_eq!(r.id_for_label("/nowhere"), OTHER_ID);
+}
+
+#[test]
+fn a_page_and_a_file_of_one_name_share_a_label_and_one_initial_series() {
+    let m: Manifest = serde_json::from_str(
+        r#"{"pages": ["/", "/x"], "files": ["/x", "/y"], "assets_prefix": "/assets/"}"#,
+    )
+    .expect("manifest");
+    let r = Router::with_manifest(&m);
+    let labels: Vec<&str> = r.initial_routes().iter().map(|id| r.label(*id)).collect();
+    assert_eq!(labels, ["/", "/x", "/y"]);
+}
+
+#[test]
+fn a_checkpointed_label_gets_an_id_while_the_open_router_has_room() {
+    let mut r = Router::open(1);
+    let a = r.id_for_label("/a");
+    assert_eq!(r.label(a), "/a");
+    assert_eq!(r.id_for_label("/a"), a);
+    assert_eq!(r.id_for_label("/b"), OTHER_ID, "no room left");
+    assert_eq!(label(&mut r, "/a/"), "/a");
 }

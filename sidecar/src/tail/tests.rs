@@ -1,12 +1,13 @@
 use super::*;
-use crate::metrics::CountsSnapshot;
+use crate::count::CountsSnapshot;
+use crate::parse::MAX_LINE;
 use crate::route::Router;
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 
 struct Fixture {
     dir: tempfile::TempDir,
-    agg: Mutex<Aggregator>,
+    agg: Mutex<Tally>,
     buf: Vec<u8>,
     t0: Instant,
     written: u64,
@@ -16,7 +17,7 @@ impl Fixture {
     fn new() -> Fixture {
         Fixture {
             dir: tempfile::tempdir().expect("tempdir"),
-            agg: Mutex::new(Aggregator::new(Router::open(100))),
+            agg: Mutex::new(Tally::new(Router::open(100))),
             buf: vec![0; 4096],
             t0: Instant::now(),
             written: 0,
@@ -201,7 +202,7 @@ fn copytruncate_does_not_count_twice() {
 fn restart(fx: &mut Fixture, f: &Follower) -> Follower {
     let positions = f.positions();
     let snap = fx.snapshot();
-    let mut agg = Aggregator::new(Router::open(100));
+    let mut agg = Tally::new(Router::open(100));
     agg.restore(&snap).expect("restore");
     fx.agg = Mutex::new(agg);
     Follower::restore(fx.log(), &positions, &fx.agg, fx.t0, false)
@@ -277,4 +278,26 @@ fn copytruncate_is_noticed_even_after_the_file_regrew_past_the_old_offset() {
     fx.poll(&mut f, Duration::ZERO);
     assert_eq!(fx.counted(), 9);
     assert_eq!(fx.snapshot().lines["parsed"], 9);
+}
+
+#[test]
+fn without_state_lines_written_before_the_first_poll_count() {
+    let mut fx = Fixture::new();
+    fx.append(&fx.log(), 4);
+    // The end is where the log was when the follower was made, not at its first poll.
+    let mut f = Follower::new(fx.log(), Start::End);
+    fx.append(&fx.log(), 2);
+    fx.poll(&mut f, Duration::ZERO);
+    assert_eq!(fx.counted(), 2);
+}
+
+#[test]
+fn without_state_a_log_replaced_before_the_first_poll_is_read_whole() {
+    let mut fx = Fixture::new();
+    fx.append(&fx.log(), 4);
+    let mut f = Follower::new(fx.log(), Start::End);
+    fs::remove_file(fx.log()).expect("remove");
+    fx.append(&fx.log(), 3);
+    fx.poll(&mut f, Duration::ZERO);
+    assert_eq!(fx.counted(), 3, "the new file is all new lines");
 }

@@ -2,15 +2,15 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use super::*;
-use crate::metrics::{AggregatorCollector, encode_text};
+use crate::expose::{TallyCollector, encode_text};
 use contract::Manifest;
 
 use crate::route::Router;
 
 /// The exposition text `replay` prints, through a registry as in main.
-fn text(agg: Aggregator) -> String {
+fn text(agg: Tally) -> String {
     let registry = prometheus::Registry::new();
-    let collector = AggregatorCollector::new(Arc::new(Mutex::new(agg))).expect("collector");
+    let collector = TallyCollector::new(Arc::new(Mutex::new(agg))).expect("collector");
     registry.register(Box::new(collector)).expect("register");
     encode_text(&registry.gather()).expect("encode")
 }
@@ -100,7 +100,7 @@ fn write_temp(content: &[u8]) -> tempfile::NamedTempFile {
 
 /// The sequential replay every split one must reproduce.
 fn sequential(router: Router, files: &[&tempfile::NamedTempFile]) -> String {
-    let mut agg = Aggregator::new(router);
+    let mut agg = Tally::new(router);
     for f in files {
         super::super::replay_reader(&mut agg, f.reopen().expect("reopen")).expect("replay");
     }
@@ -115,7 +115,7 @@ fn split(
     threads: usize,
     expect_merge: bool,
 ) -> String {
-    let mut agg = Aggregator::new(router);
+    let mut agg = Tally::new(router);
     for f in files {
         let file = f.as_file();
         let len = file.metadata().expect("metadata").len();
@@ -208,7 +208,7 @@ fn a_file_without_final_newline_keeps_its_last_line() {
     assert_eq!(ranges_of(content, 2), [0..4, 4..8]);
     assert_eq!(ranges_of(b"abcdefgh", 4), vec![(0..8)]);
     let f = write_temp(content);
-    let mut agg = Aggregator::new(Router::open(10));
+    let mut agg = Tally::new(Router::open(10));
     replay_split(&mut agg, f.as_file(), content.len() as u64, 2).expect("split");
     assert_eq!(agg.total_lines(), 2);
     assert!(text(agg).contains("touchline_log_bytes_read_total 8\n"));

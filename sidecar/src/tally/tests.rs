@@ -1,4 +1,8 @@
+use std::sync::{Arc, Mutex};
+
 use super::*;
+use crate::expose::{TallyCollector, encode_text, families};
+use crate::route::Router;
 use contract::Manifest;
 
 fn manifest_router() -> Router {
@@ -16,27 +20,30 @@ fn line(target: &str, status: &str, bytes: u64, time: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-fn text(agg: &Aggregator) -> String {
+fn text(agg: &Tally) -> String {
     let registry = prometheus::Registry::new();
-    let shared = Arc::new(Mutex::new(Aggregator::new(Router::open(0))));
-    // Swap the aggregator in so the registry sees it (it owns only Arc<Mutex<_>>).
+    let shared = Arc::new(Mutex::new(Tally::new(Router::open(0))));
+    // Swap the tally in so the registry sees it (it owns only Arc<Mutex<_>>).
     let mut guard = shared.lock().expect("lock");
-    let mut copy = Aggregator::new(Router::open(0));
+    let mut copy = Tally::new(Router::open(0));
     copy.restore(&agg.snapshot()).expect("restore");
     *guard = copy;
     drop(guard);
     registry
-        .register(Box::new(
-            AggregatorCollector::new(shared).expect("collector"),
-        ))
+        .register(Box::new(TallyCollector::new(shared).expect("collector")))
         .expect("register");
     encode_text(&registry.gather()).expect("encode")
 }
 
+/// The families of a tally's counts, as text.
+fn exposed(agg: &Tally) -> String {
+    encode_text(&families(agg.counts(), agg.labels())).expect("encode")
+}
+
 #[test]
 fn manifest_routes_start_with_a_zero_get_200_series() {
-    let agg = Aggregator::new(manifest_router());
-    let families = encode_text(&agg.families()).expect("encode");
+    let agg = Tally::new(manifest_router());
+    let families = exposed(&agg);
     assert!(
         families.contains(
             r#"touchline_http_requests_total{path="/gandalf",method="GET",status="200"} 0"#
@@ -49,30 +56,30 @@ fn manifest_routes_start_with_a_zero_get_200_series() {
 
 #[test]
 fn requests_are_counted_per_route_method_and_status() {
-    let mut agg = Aggregator::new(manifest_router());
+    let mut agg = Tally::new(manifest_router());
     agg.record_line(&line("/gandalf/", "200", 10, ""));
     agg.record_line(&line("/gandalf?x", "200", 5, ""));
     agg.record_line(&line("/nope", "404", 1, ""));
     assert_eq!(agg.requests("/gandalf", Method::Get, Status::Code(200)), 2);
     assert_eq!(agg.requests("other", Method::Get, Status::Code(404)), 1);
-    let t = encode_text(&agg.families()).expect("encode");
+    let t = exposed(&agg);
     assert!(t.contains(r#"touchline_http_response_bytes_total{path="/gandalf"} 15"#));
 }
 
 #[test]
 fn unparseable_request_lines_count_as_other_method_and_path() {
-    let mut agg = Aggregator::new(manifest_router());
+    let mut agg = Tally::new(manifest_router());
     agg.record_line(br#"10.0.0.1 - - [23/Nov/2026:15:32:11 +0000] "-" 400 0 "-" "-""#);
     assert_eq!(agg.requests("other", Method::Other, Status::Code(400)), 1);
 }
 
 #[test]
 fn malformed_lines_are_counted_by_reason() {
-    let mut agg = Aggregator::new(Router::open(10));
+    let mut agg = Tally::new(Router::open(10));
     agg.record_line(b"garbage");
     agg.record(LineEvent::TooLong);
     agg.record_line(&line("/", "200", 1, ""));
-    let t = encode_text(&agg.families()).expect("encode");
+    let t = exposed(&agg);
     assert!(t.contains(r#"touchline_log_lines_total{outcome="syntax"} 1"#));
     assert!(t.contains(r#"touchline_log_lines_total{outcome="too_long"} 1"#));
     assert!(t.contains(r#"touchline_log_lines_total{outcome="parsed"} 1"#));
@@ -80,11 +87,11 @@ fn malformed_lines_are_counted_by_reason() {
 
 #[test]
 fn request_times_fill_cumulative_buckets_and_an_exact_sum() {
-    let mut agg = Aggregator::new(manifest_router());
+    let mut agg = Tally::new(manifest_router());
     for t in [" 0.000", " 0.001", " 0.002", " 0.300", " 12.000"] {
         agg.record_line(&line("/", "200", 0, t));
     }
-    let t = encode_text(&agg.families()).expect("encode");
+    let t = exposed(&agg);
     assert!(
         t.contains(r#"touchline_http_request_duration_seconds_bucket{path="/",le="0.001"} 2"#),
         "{t}"
@@ -99,24 +106,20 @@ fn request_times_fill_cumulative_buckets_and_an_exact_sum() {
 
 #[test]
 fn combined_lines_produce_no_histogram() {
-    let mut agg = Aggregator::new(manifest_router());
+    let mut agg = Tally::new(manifest_router());
     agg.record_line(&line("/", "200", 0, ""));
-    assert!(
-        !encode_text(&agg.families())
-            .expect("encode")
-            .contains("duration")
-    );
+    assert!(!exposed(&agg).contains("duration"));
 }
 
 #[test]
 fn a_snapshot_restores_to_identical_exposition() {
-    let mut agg = Aggregator::new(Router::open(10));
+    let mut agg = Tally::new(Router::open(10));
     agg.record_line(&line("/a", "200", 3, " 0.010"));
     agg.record_line(&line("/b", "999", 3, ""));
     agg.record_line(b"junk");
     agg.add_bytes_read(1234);
     agg.add_rotation();
-    let mut restored = Aggregator::new(Router::open(10));
+    let mut restored = Tally::new(Router::open(10));
     restored.restore(&agg.snapshot()).expect("restore");
     assert_eq!(restored.snapshot(), agg.snapshot());
     assert_eq!(text(&restored), text(&agg));
@@ -124,8 +127,25 @@ fn a_snapshot_restores_to_identical_exposition() {
 
 #[test]
 fn the_last_line_timestamp_is_the_latest_seen() {
-    let mut agg = Aggregator::new(Router::open(10));
+    let mut agg = Tally::new(Router::open(10));
     agg.record_line(&line("/", "200", 0, ""));
     agg.record_line(br#"10.0.0.1 - - [01/Jan/2020:00:00:00 +0000] "GET / HTTP/1.1" 200 0 "-" "-""#);
     assert_eq!(agg.snapshot().last_line_timestamp, Some(1_795_447_931));
+}
+
+#[test]
+fn a_refused_checkpoint_adds_nothing() {
+    let mut counted = Tally::new(Router::open(10));
+    counted.record_line(&line("/a", "200", 3, " 0.010"));
+    let mut snap = counted.snapshot();
+    snap.requests.push(crate::count::RequestCount {
+        path: "/b".into(),
+        method: "BREW".into(),
+        status: "200".into(),
+        count: 1,
+    });
+    let mut fresh = Tally::new(Router::open(10));
+    let before = fresh.snapshot();
+    assert!(fresh.restore(&snap).is_err());
+    assert_eq!(fresh.snapshot(), before);
 }

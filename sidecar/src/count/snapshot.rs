@@ -1,0 +1,78 @@
+//! Counter values keyed by label strings: the `counts` of a checkpoint. Labels rather than ids,
+//! so that a checkpoint survives a changed manifest. The field order is the file format.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Every counter value, as a checkpoint stores it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountsSnapshot {
+    /// `touchline_http_requests_total` series.
+    pub requests: Vec<RequestCount>,
+    /// Bytes and durations per path.
+    pub paths: Vec<PathCounts>,
+    /// `touchline_log_lines_total` by outcome.
+    pub lines: BTreeMap<String, u64>,
+    /// `touchline_log_bytes_read_total`.
+    pub bytes_read: u64,
+    /// `touchline_log_rotations_total`.
+    pub rotations: u64,
+    /// `touchline_log_last_line_timestamp_seconds`.
+    pub last_line_timestamp: Option<i64>,
+}
+
+/// One request series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestCount {
+    /// Route label.
+    pub path: String,
+    /// Method label.
+    pub method: String,
+    /// Status label.
+    pub status: String,
+    /// Requests.
+    pub count: u64,
+}
+
+/// Per-path bytes and latency histogram.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathCounts {
+    /// Route label.
+    pub path: String,
+    /// Response body bytes.
+    pub bytes: u64,
+    /// Non-cumulative counts per [`super::BUCKETS_US`] bucket.
+    pub duration_buckets: Vec<u64>,
+    /// Observations.
+    pub duration_count: u64,
+    /// Sum of observations in microseconds.
+    pub duration_sum_us: u64,
+}
+
+/// A checkpoint's counters could not be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RestoreError {
+    /// A request series with a method label this program does not give.
+    #[error("restoring counters: unknown method {0:?}")]
+    Method(String),
+    /// A request series with a status label this program does not give.
+    #[error("restoring counters: unknown status {0:?}")]
+    Status(String),
+    /// A line count with an outcome label this program does not give.
+    #[error("restoring counters: unknown outcome {0:?}")]
+    Outcome(String),
+    /// A path whose histogram has the wrong number of buckets.
+    #[error("restoring counters: path {path:?} has {found} duration buckets, expected {expected}")]
+    Buckets {
+        /// The path label.
+        path: String,
+        /// Buckets found.
+        found: usize,
+        /// [`super::BUCKETS_US`]'s length.
+        expected: usize,
+    },
+}

@@ -1,0 +1,157 @@
+//! The tailing thread: reads every log, keeps readiness current, writes checkpoints and
+//! reclaims counted bytes, until told to stop.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use crate::replay::CHUNK;
+use crate::state::{self, Checkpoint, FilePosition};
+use crate::tail::Follower;
+use crate::tally::Tally;
+
+/// Polling fallback: files are checked at least this often even without inotify events, which
+/// keeps new lines visible within a second on filesystems without inotify (NFS, some volumes).
+pub const POLL: Duration = Duration::from_millis(250);
+
+/// Checkpoints are written at least this often while anything changes.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// What the tailing thread shares with the server and the signal handler.
+#[derive(Debug)]
+pub struct Shared {
+    /// The counts the server exposes.
+    pub tally: Arc<Mutex<Tally>>,
+    /// Set once every log is open and read to its end.
+    pub ready: Arc<AtomicBool>,
+    /// Set on SIGTERM/SIGINT: write a last checkpoint and return.
+    pub stop: Arc<AtomicBool>,
+    /// File notifications (and the stop request).
+    pub wake: Receiver<()>,
+}
+
+/// Starts the tailing thread; it returns once `shared.stop` is set and the last checkpoint
+/// is written.
+pub fn spawn(
+    followers: Vec<Follower>,
+    shared: Shared,
+    checkpoints: Checkpoints,
+) -> std::io::Result<JoinHandle<Result<()>>> {
+    std::thread::Builder::new()
+        .name("tail".into())
+        .spawn(move || tail_loop(followers, &shared, checkpoints))
+}
+
+/// When and where checkpoints are written.
+#[derive(Debug)]
+pub struct Checkpoints {
+    path: Option<PathBuf>,
+    reclaim: bool,
+    last_saved: Option<Vec<FilePosition>>,
+    last_at: Instant,
+}
+
+impl Checkpoints {
+    /// Checkpoints to `path` (none without), reclaiming counted bytes after each if `reclaim`.
+    pub fn new(path: Option<PathBuf>, reclaim: bool) -> Checkpoints {
+        Checkpoints {
+            path,
+            reclaim,
+            last_saved: None,
+            last_at: Instant::now() - CHECKPOINT_EVERY,
+        }
+    }
+
+    /// Writes a checkpoint of these positions if they moved, and reclaims what it made durable.
+    fn step(&mut self, followers: &mut [Follower], tally: &Mutex<Tally>, now: Instant) {
+        self.last_at = now;
+        let positions: Vec<FilePosition> = followers.iter().flat_map(|f| f.positions()).collect();
+        if self.save(&positions, tally) && self.reclaim {
+            for f in followers {
+                if let Err(e) = f.reclaim(&positions) {
+                    tracing::warn!(log = %f.log().display(), error = %e, "punching holes");
+                }
+            }
+        }
+    }
+
+    /// Whether the counts up to `positions` are durable: saved now, saved before, or not meant
+    /// to be (without a state file a restart starts at the end anyway, so counted is enough).
+    fn save(&mut self, positions: &[FilePosition], tally: &Mutex<Tally>) -> bool {
+        let Some(path) = &self.path else {
+            return true;
+        };
+        if self.last_saved.as_deref() == Some(positions) {
+            return true;
+        }
+        // The tailing thread is the only writer of counts and offsets, so this snapshot and
+        // these positions describe the same instant.
+        let counts = tally.lock().unwrap_or_else(|e| e.into_inner()).snapshot();
+        let cp = Checkpoint {
+            version: state::VERSION,
+            files: positions.to_vec(),
+            counts,
+        };
+        match state::save(path, &cp) {
+            Ok(()) => {
+                self.last_saved = Some(cp.files);
+                true
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "writing checkpoint");
+                false
+            }
+        }
+    }
+}
+
+/// Follows every log until `shared.stop` is set, then writes a final checkpoint.
+fn tail_loop(
+    mut followers: Vec<Follower>,
+    shared: &Shared,
+    mut checkpoints: Checkpoints,
+) -> Result<()> {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let stopping = shared.stop.load(Ordering::Acquire);
+        let now = Instant::now();
+        let mut more = false;
+        for f in &mut followers {
+            match f.poll(now, &shared.tally, &mut buf) {
+                Ok(m) => more |= m,
+                Err(e) => tracing::warn!(log = %f.log().display(), error = %e, "reading log"),
+            }
+        }
+        shared.ready.store(
+            followers.iter().all(Follower::is_caught_up),
+            Ordering::Release,
+        );
+        if stopping || now.duration_since(checkpoints.last_at) >= CHECKPOINT_EVERY {
+            checkpoints.step(&mut followers, &shared.tally, now);
+        }
+        if stopping {
+            if checkpoints.path.is_some() {
+                tracing::info!("final checkpoint written");
+            }
+            return Ok(());
+        }
+        if !more {
+            wait(&shared.wake);
+        }
+    }
+}
+
+/// Waits for a file notification or the polling interval, whichever comes first.
+fn wait(wake: &Receiver<()>) {
+    match wake.recv_timeout(POLL) {
+        Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+        Err(RecvTimeoutError::Disconnected) => std::thread::sleep(POLL),
+    }
+    // Coalesce a burst of events into one pass.
+    while wake.try_recv().is_ok() {}
+}

@@ -1,0 +1,119 @@
+//! One open log file: how far it has been counted, and whether it was truncated under us.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use crate::lines::LineSplitter;
+use crate::parse::MAX_LINE;
+use crate::state::{FileId, FilePosition};
+use crate::tally::Tally;
+
+/// Bytes just before the read position that are re-read at each poll to notice a truncation
+/// that the file has already grown past (copytruncate on a busy server).
+pub(super) const WITNESS: usize = 64;
+
+/// Most bytes read from one file in one poll, so that several logs are served fairly.
+const BUDGET: u64 = 64 << 20;
+
+/// One open file and how far it has been read.
+#[derive(Debug)]
+pub(super) struct Reader {
+    pub(super) file: File,
+    pub(super) id: FileId,
+    /// Committed bytes: everything before is counted, and it is a line boundary.
+    pub(super) offset: u64,
+    /// Bytes handed to the splitter (offset plus a partial line).
+    pub(super) read_pos: u64,
+    pub(super) splitter: LineSplitter,
+    pub(super) last_growth: Instant,
+    /// Bytes before this offset have been hole-punched already.
+    pub(super) punched_to: u64,
+    /// The [`WITNESS`] bytes before `read_pos` as last read.
+    pub(super) witness: Vec<u8>,
+}
+
+impl Reader {
+    pub(super) fn open(file: File, offset: u64, now: Instant) -> io::Result<Reader> {
+        let id = FileId::of(&file.metadata()?);
+        Ok(Reader {
+            file,
+            id,
+            offset,
+            read_pos: offset,
+            splitter: LineSplitter::new(MAX_LINE),
+            last_growth: now,
+            punched_to: 0,
+            witness: Vec::new(),
+        })
+    }
+
+    /// Reads what has been appended, up to the budget. Returns (bytes read, reached end).
+    pub(super) fn read_new(
+        &mut self,
+        tally: &Mutex<Tally>,
+        buf: &mut [u8],
+    ) -> io::Result<(u64, bool)> {
+        let mut total = 0;
+        while total < BUDGET {
+            let n = match self.file.read_at(buf, self.read_pos) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if n == 0 {
+                return Ok((total, true));
+            }
+            let mut tally = super::lock(tally);
+            let done = self.splitter.feed(&buf[..n], |e| tally.record(e));
+            tally.add_bytes_read(done);
+            drop(tally);
+            self.offset += done;
+            self.read_pos += n as u64;
+            total += n as u64;
+            self.witness.clear();
+            self.witness
+                .extend_from_slice(&buf[n.saturating_sub(WITNESS)..n]);
+        }
+        Ok((total, false))
+    }
+
+    /// Whether the file was replaced in place: shorter than what was read, or different bytes
+    /// just before the read position (truncated, then written past our position again).
+    pub(super) fn truncated(&self) -> io::Result<bool> {
+        if self.file.metadata()?.len() < self.read_pos {
+            return Ok(true);
+        }
+        if self.witness.is_empty() {
+            return Ok(false);
+        }
+        let mut now = vec![0u8; self.witness.len()];
+        let at = self.read_pos - self.witness.len() as u64;
+        match self.file.read_exact_at(&mut now, at) {
+            Ok(()) => Ok(now != self.witness),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(true),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Starts the file over from its beginning.
+    pub(super) fn restart(&mut self) {
+        self.offset = 0;
+        self.read_pos = 0;
+        self.punched_to = 0;
+        self.witness.clear();
+        self.splitter.reset();
+    }
+
+    pub(super) fn position(&self, log: &Path, draining: bool) -> FilePosition {
+        FilePosition {
+            log: log.to_owned(),
+            id: self.id,
+            offset: self.offset,
+            draining,
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! One stream's running tally: each line parsed, its target routed, and the result counted.
+//! This is the seam between the stages; each stage's work is in its own module.
+
+use crate::count::{Counts, CountsSnapshot, RestoreError};
+use crate::lines::LineEvent;
+use crate::parse::{LineParser, Malformed, Method, Status};
+use crate::route::{Labels, OTHER_ID, Router};
+
+/// Lines in, counts by route out: [`LineParser`] -> [`Router`] -> [`Counts`].
+#[derive(Debug)]
+pub struct Tally {
+    parser: LineParser,
+    router: Router,
+    counts: Counts,
+}
+
+impl Tally {
+    /// Empty counts; a manifest router's GET/200 series start at zero.
+    pub fn new(router: Router) -> Tally {
+        Tally {
+            parser: LineParser::default(),
+            counts: Counts::with_routes(router.initial_routes()),
+            router,
+        }
+    }
+
+    /// Counts one event from a [`crate::lines::LineSplitter`].
+    #[inline]
+    pub fn record(&mut self, event: LineEvent<'_>) {
+        match event {
+            LineEvent::Line(line) => self.record_line(line),
+            LineEvent::TooLong => self.counts.add_malformed(Malformed::TooLong),
+        }
+    }
+
+    /// Parses, routes and counts one line.
+    #[inline]
+    pub fn record_line(&mut self, line: &[u8]) {
+        match self.parser.parse(line) {
+            Ok(parsed) => {
+                let (route, method) = match parsed.request_line() {
+                    Some(r) => (self.router.route(r.target), Method::from_bytes(r.method)),
+                    None => (OTHER_ID, Method::Other),
+                };
+                self.counts.add_line(route, method, &parsed);
+            }
+            Err(why) => self.counts.add_malformed(why),
+        }
+    }
+
+    /// Adds bytes the reader has consumed.
+    pub fn add_bytes_read(&mut self, n: u64) {
+        self.counts.add_bytes_read(n);
+    }
+
+    /// Counts a log rotation.
+    pub fn add_rotation(&mut self) {
+        self.counts.add_rotation();
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> &Counts {
+        &self.counts
+    }
+
+    /// The labels of the counts' route ids.
+    pub fn labels(&self) -> &Labels {
+        self.router.labels()
+    }
+
+    /// Lines counted so far, parsed or not.
+    pub fn total_lines(&self) -> u64 {
+        self.counts.lines().total()
+    }
+
+    /// The request count of one series, by labels (for tests and diagnostics).
+    pub fn requests(&self, path: &str, method: Method, status: Status) -> u64 {
+        self.counts
+            .requests()
+            .filter(|(k, _)| {
+                self.router.label(k.route()) == path && k.method() == method && k.status() == status
+            })
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Empty counts for a worker that counts one byte range of a file in parallel with others
+    /// (`first`: the range at the file's start, which continues from these counts' routes).
+    pub fn worker(&self, first: bool) -> Tally {
+        Tally::new(self.router.for_worker(first))
+    }
+
+    /// Whether [`Tally::merge`] of this worker gives exactly the counts a sequential pass
+    /// would have; if not, the file must be counted again sequentially.
+    pub fn mergeable(&self, first: bool) -> bool {
+        self.router.absorbable(first)
+    }
+
+    /// Adds a worker's counts, as if its range had been counted here after everything so far.
+    /// Workers must be merged in file order, so paths get labels in the order they first occur.
+    pub fn merge(&mut self, worker: Tally) {
+        let ids = self.router.absorb(&worker.router);
+        self.counts.merge(worker.counts, |r| {
+            ids.get(r.0 as usize).copied().unwrap_or(OTHER_ID)
+        });
+    }
+
+    /// Every counter value with labels as strings, for a checkpoint.
+    pub fn snapshot(&self) -> CountsSnapshot {
+        self.counts.snapshot(self.router.labels())
+    }
+
+    /// Adds a checkpoint's counts to these (normally empty) ones; nothing is added if the
+    /// checkpoint is refused.
+    pub fn restore(&mut self, snap: &CountsSnapshot) -> Result<(), RestoreError> {
+        let restored = Counts::from_snapshot(snap, |label| self.router.id_for_label(label))?;
+        self.counts.merge(restored, |r| r);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -14,6 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+use e2e::http::{self, Response};
+
 /// How long anything a test waits for may take, however loaded the machine.
 const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -43,6 +45,9 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_touchline"))
             .args(["serve", "--port", "0"])
             .args(args)
+            // The defaults are under test, not whatever the caller's shell sets.
+            .env_remove("TOUCHLINE_ROOT")
+            .env_remove("TOUCHLINE_PORT")
             .envs(env.iter().copied())
             .current_dir(cwd)
             .stdin(Stdio::null())
@@ -102,25 +107,19 @@ impl Server {
         panic!("no line with {needle:?} within {DEADLINE:?}; saw: {seen:#?}");
     }
 
-    fn get(&self, path: &str) -> Reply {
-        self.request("GET", path)
+    fn get(&self, path: &str) -> Response {
+        http::get(self.port, path).expect("GET")
     }
 
-    fn request(&self, method: &str, path: &str) -> Reply {
-        self.raw(&format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
-            self.port
-        ))
+    fn request(&self, method: &str, path: &str) -> Response {
+        http::request(self.port, method, path, &[]).expect("request")
     }
 
     /// Sends `request` as it is (clients normalise paths; hostile peers do not) and reads
     /// the whole reply.
-    fn raw(&self, request: &str) -> Reply {
-        let mut stream = self.connect();
-        stream.write_all(request.as_bytes()).expect("send");
-        let mut bytes = Vec::new();
-        stream.read_to_end(&mut bytes).expect("read reply");
-        Reply::parse(&bytes)
+    fn raw(&self, request: &str) -> Response {
+        let bytes = http::send_raw(self.port, request.as_bytes()).expect("send");
+        http::parse_response(&bytes, false).expect("a response")
     }
 
     fn connect(&self) -> TcpStream {
@@ -147,46 +146,6 @@ impl Server {
             line.clear();
         }
         Events { reader }
-    }
-}
-
-/// A parsed HTTP response.
-struct Reply {
-    status: u16,
-    headers: BTreeMap<String, String>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn parse(bytes: &[u8]) -> Reply {
-        let split = bytes
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(bytes)));
-        let head = std::str::from_utf8(&bytes[..split]).expect("ASCII head");
-        let mut lines = head.split("\r\n");
-        let status = lines
-            .next()
-            .and_then(|l| l.split(' ').nth(1))
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("bad status line in {head}"));
-        let headers = lines
-            .filter_map(|l| l.split_once(": "))
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
-            .collect();
-        Reply {
-            status,
-            headers,
-            body: bytes[split + 4..].to_vec(),
-        }
-    }
-
-    fn header(&self, name: &str) -> &str {
-        self.headers.get(name).map_or("", String::as_str)
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
     }
 }
 
@@ -258,7 +217,11 @@ fn site() -> tempfile::TempDir {
                 <body>{{ page.content }}</body></html>\n";
     write(root, "themes/default/templates/page.html", page);
     write(root, "themes/default/templates/index.html", page);
-    write(root, "themes/default/static/app.css", "body { margin: 0 }\n");
+    write(
+        root,
+        "themes/default/static/app.css",
+        "body { margin: 0 }\n",
+    );
     dir
 }
 
@@ -277,12 +240,20 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 /// The fixed headers of nginx/headers.conf, read from the file nginx uses.
 fn nginx_headers() -> Vec<(String, String)> {
-    let conf = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../nginx/headers.conf"))
-        .expect("nginx/headers.conf");
+    let conf = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../nginx/headers.conf"
+    ))
+    .expect("nginx/headers.conf");
     conf.lines()
         .filter_map(|l| l.trim().strip_prefix("add_header "))
         .filter_map(|l| l.split_once(" \""))
-        .filter_map(|(name, rest)| Some((name.to_ascii_lowercase(), rest.split_once('"')?.0.to_owned())))
+        .filter_map(|(name, rest)| {
+            Some((
+                name.to_ascii_lowercase(),
+                rest.split_once('"')?.0.to_owned(),
+            ))
+        })
         .collect()
 }
 
@@ -295,30 +266,51 @@ fn pretty_urls_serve_the_page_as_nginx_does() {
     assert!(page.text().contains("First."), "{}", page.text());
     for path in ["/a/", "/a/index.html", "//a//", "/b/../a", "/%61"] {
         let other = server.get(path);
-        assert_eq!((other.status, other.body.clone()), (200, page.body.clone()), "{path}");
+        assert_eq!(
+            (other.status, other.body.clone()),
+            (200, page.body.clone()),
+            "{path}"
+        );
     }
     let home = server.get("/");
     assert!(home.text().contains("Home."), "{}", home.text());
-    assert_eq!(home.header("content-type"), "text/html; charset=utf-8");
+    assert_eq!(
+        home.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     let notes = server.get("/files/notes.txt");
     assert_eq!(notes.text(), "plain notes\n");
-    assert_eq!(notes.header("content-type"), "text/plain; charset=utf-8");
-    assert_eq!(notes.header("content-length"), "12");
+    assert_eq!(
+        notes.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+    assert_eq!(notes.header("content-length"), Some("12"));
 
     let head = server.request("HEAD", "/a");
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
-    assert_eq!(head.header("content-length"), page.body.len().to_string());
+    assert_eq!(head.content_length(), Some(page.body.len()));
 }
 
 #[test]
 fn misses_get_the_404_page_with_status_404_and_private_files_are_hidden() {
     let dir = site();
     let server = Server::start_in(dir.path(), &[]);
-    for path in ["/nope", "/a/nope", "/_routes.json", "/_routes.json.gz", "/.git/config", "/a/.env"] {
+    for path in [
+        "/nope",
+        "/a/nope",
+        "/_routes.json",
+        "/_routes.json.gz",
+        "/.git/config",
+        "/a/.env",
+    ] {
         let reply = server.get(path);
         assert_eq!(reply.status, 404, "{path}");
-        assert!(reply.text().contains("No such page here."), "{path}: {}", reply.text());
+        assert!(
+            reply.text().contains("No such page here."),
+            "{path}: {}",
+            reply.text()
+        );
         assert!(reply.text().contains("/__touchline/reload.js"), "{path}");
     }
     assert_eq!(server.get("/healthz").text(), "ok\n");
@@ -353,17 +345,29 @@ fn every_response_carries_nginx_s_headers_and_the_strict_csp() {
     ];
     for (what, reply) in &replies {
         for (name, value) in &expected {
-            assert_eq!(reply.header(name), value, "{what}: {name}");
+            assert_eq!(reply.header(name), Some(value.as_str()), "{what}: {name}");
         }
     }
     let [home, missing, asset, script, post, bad] = replies.map(|(_, r)| r);
-    assert_eq!(home.header("cache-control"), "no-cache");
-    assert_eq!(missing.header("cache-control"), "no-cache");
-    assert_eq!(asset.header("cache-control"), "public, max-age=31536000, immutable");
-    assert_eq!(asset.header("content-type"), "text/css; charset=utf-8");
-    assert_eq!(script.header("content-type"), "application/javascript; charset=utf-8");
-    assert_eq!((post.status, post.header("allow")), (405, "GET, HEAD"));
-    assert_eq!(home.header("allow"), "");
+    assert_eq!(home.header("cache-control"), Some("no-cache"));
+    assert_eq!(missing.header("cache-control"), Some("no-cache"));
+    assert_eq!(
+        asset.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(
+        asset.header("content-type"),
+        Some("text/css; charset=utf-8")
+    );
+    assert_eq!(
+        script.header("content-type"),
+        Some("application/javascript; charset=utf-8")
+    );
+    assert_eq!(
+        (post.status, post.header("allow")),
+        (405, Some("GET, HEAD"))
+    );
+    assert_eq!(home.header("allow"), None);
     assert_eq!(bad.status, 400);
     for method in ["PUT", "DELETE", "OPTIONS", "PATCH"] {
         assert_eq!(server.request(method, "/a").status, 405, "{method}");
@@ -393,8 +397,16 @@ fn the_reload_script_is_served_only_and_never_generated() {
     );
     let script = server.get("/__touchline/reload.js");
     assert_eq!(script.status, 200);
-    assert!(script.text().contains("EventSource(\"/__touchline/events\")"));
-    write(root, "content/b.md", "+++\ntitle = \"B\"\n+++\nBee again.\n");
+    assert!(
+        script
+            .text()
+            .contains("EventSource(\"/__touchline/events\")")
+    );
+    write(
+        root,
+        "content/b.md",
+        "+++\ntitle = \"B\"\n+++\nBee again.\n",
+    );
     server.wait_for("reloading open pages");
     write(root, "content/b.md", "+++\ntitle = \"B\"\n+++\nBee.\n");
     server.wait_for("reloading open pages");
@@ -402,10 +414,17 @@ fn the_reload_script_is_served_only_and_never_generated() {
 
     assert!(!root.join("dist").exists(), "serve wrote an output folder");
     let after = generate("second");
-    assert_eq!(before, after, "generate's output changed after a serve session");
+    assert_eq!(
+        before, after,
+        "generate's output changed after a serve session"
+    );
     for (rel, bytes) in &after {
         let text = String::from_utf8_lossy(bytes);
-        assert!(!text.contains("__touchline"), "{} mentions the dev server", rel.display());
+        assert!(
+            !text.contains("__touchline"),
+            "{} mentions the dev server",
+            rel.display()
+        );
     }
 }
 
@@ -416,7 +435,12 @@ fn an_edit_sends_a_reload_event_and_the_new_page() {
     let mut events = server.events();
     let first = events.next();
     assert!(first.error.is_none());
-    assert!(server.get("/a").text().contains(&format!("data-build=\"{}\"", first.build)));
+    assert!(
+        server
+            .get("/a")
+            .text()
+            .contains(&format!("data-build=\"{}\"", first.build))
+    );
 
     let mut latencies = Vec::new();
     let mut build = first.build;
@@ -465,7 +489,11 @@ fn a_broken_edit_keeps_the_last_good_page_and_reports_the_error() {
     assert!(message.contains("content/a.md:3:"), "{message}");
     assert_eq!(server.get("/a").body, before);
 
-    write(dir.path(), "content/a.md", "+++\ntitle = \"A\"\n+++\nMended.\n");
+    write(
+        dir.path(),
+        "content/a.md",
+        "+++\ntitle = \"A\"\n+++\nMended.\n",
+    );
     let mended = events.next();
     assert_ne!(mended.build, good.build);
     assert!(mended.error.is_none());
@@ -480,12 +508,20 @@ fn a_site_that_fails_at_start_is_served_once_mended() {
     server.wait_for("nothing to serve until a build succeeds");
     let waiting = server.get("/a");
     assert_eq!(waiting.status, 503);
-    assert!(waiting.text().contains("/__touchline/reload.js"), "{}", waiting.text());
+    assert!(
+        waiting.text().contains("/__touchline/reload.js"),
+        "{}",
+        waiting.text()
+    );
     let mut events = server.events();
     let news = events.next();
     assert!(news.error.is_some_and(|e| e.contains("content/a.md")));
 
-    write(dir.path(), "content/a.md", "+++\ntitle = \"A\"\n+++\nAt last.\n");
+    write(
+        dir.path(),
+        "content/a.md",
+        "+++\ntitle = \"A\"\n+++\nAt last.\n",
+    );
     let news = events.next();
     assert!(news.error.is_none());
     assert!(server.get("/a").text().contains("At last."));
@@ -498,7 +534,11 @@ fn serve_from_a_subfolder_with_a_relative_root_rebuilds() {
     fs::create_dir(&work).expect("mkdir work");
     let server = Server::start_in(&work, &["--root", ".."]);
     assert!(server.get("/b").text().contains("Bee."));
-    write(dir.path(), "content/b.md", "+++\ntitle = \"B\"\n+++\nEdited.\n");
+    write(
+        dir.path(),
+        "content/b.md",
+        "+++\ntitle = \"B\"\n+++\nEdited.\n",
+    );
     server.wait_for("1 of 4 templated outputs rendered");
     assert!(server.get("/b").text().contains("Edited."));
 }
@@ -534,8 +574,12 @@ fn paths_that_climb_out_or_name_files_beside_the_build_are_refused() {
         assert_eq!(reply.status, 404, "{path}");
         assert!(!reply.text().contains("root:"), "{path}");
     }
-    let other_site = server.raw("GET /a HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n");
-    assert_eq!(other_site.status, 421, "a DNS-rebinding page is not answered");
+    let other_site =
+        server.raw("GET /a HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n");
+    assert_eq!(
+        other_site.status, 421,
+        "a DNS-rebinding page is not answered"
+    );
 }
 
 #[test]
@@ -557,7 +601,8 @@ fn huge_and_slow_requests_and_floods_are_bounded() {
     );
     post.write_all(head.as_bytes()).expect("send");
     let mut reply = [0; 12];
-    post.read_exact(&mut reply).expect("an answer before the body");
+    post.read_exact(&mut reply)
+        .expect("an answer before the body");
     assert_eq!(&reply, b"HTTP/1.1 405");
 
     // Headers that never finish: the connection is closed (nginx's client_header_timeout).
@@ -584,7 +629,8 @@ fn huge_and_slow_requests_and_floods_are_bounded() {
     let deadline = Instant::now() + DEADLINE;
     loop {
         let mut stream = server.connect();
-        let _ = stream.write_all(b"GET /a HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        let _ =
+            stream.write_all(b"GET /a HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
         let mut bytes = Vec::new();
         let _ = stream.read_to_end(&mut bytes);
         if bytes.starts_with(b"HTTP/1.1 200") {
@@ -619,7 +665,10 @@ fn ctrl_c_stops_cleanly_with_a_page_connected() {
     server.wait_for("touchline: stopped");
     let mut rest = String::new();
     let _ = events.reader.read_to_string(&mut rest);
-    assert!(TcpStream::connect(("127.0.0.1", server.port)).is_err(), "still listening");
+    assert!(
+        TcpStream::connect(("127.0.0.1", server.port)).is_err(),
+        "still listening"
+    );
 }
 
 #[test]
@@ -658,7 +707,10 @@ fn open_starts_the_system_browser_or_says_there_is_none() {
     let want = format!("http://127.0.0.1:{}/", server.port);
     let deadline = Instant::now() + DEADLINE;
     while fs::read_to_string(&opened).ok().as_deref() != Some(want.as_str()) {
-        assert!(Instant::now() < deadline, "xdg-open was not run with {want}");
+        assert!(
+            Instant::now() < deadline,
+            "xdg-open was not run with {want}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     drop(server);
@@ -673,4 +725,171 @@ fn open_starts_the_system_browser_or_says_there_is_none() {
     let line = server.wait_for("--open");
     assert!(line.contains("no xdg-open"), "{line}");
     assert_eq!(server.get("/a").status, 200, "serving goes on");
+}
+
+/// `body` without the one tag serve adds to HTML.
+fn without_reload_tag(body: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(body);
+    let Some(start) = text.find("<script src=\"/__touchline/reload.js\"") else {
+        return body.to_vec();
+    };
+    let end = text[start..]
+        .find("</script>\n")
+        .map_or(text.len(), |i| start + i + "</script>\n".len());
+    format!("{}{}", &text[..start], &text[end..]).into_bytes()
+}
+
+/// A `.gz` or `.br` file decoded; any other body as it is.
+fn decompressed(path: &str, reply: &Response) -> Vec<u8> {
+    let (mut out, body) = (Vec::new(), reply.body.as_slice());
+    if reply.status != 200 {
+        out.extend_from_slice(body);
+    } else if path.ends_with(".gz") {
+        flate2::read::GzDecoder::new(body)
+            .read_to_end(&mut out)
+            .expect("gzip");
+    } else if path.ends_with(".br") {
+        brotli::Decompressor::new(body, 4096)
+            .read_to_end(&mut out)
+            .expect("brotli");
+    } else {
+        out.extend_from_slice(body);
+    }
+    out
+}
+
+#[test]
+fn every_path_is_answered_as_the_project_s_nginx_answers_it() {
+    let dir = site();
+    let root = dir.path();
+    let status = Command::new(env!("CARGO_BIN_EXE_touchline"))
+        .args(["generate", "-q", "--out", "dist"])
+        .current_dir(root)
+        .status()
+        .expect("run generate");
+    assert!(status.success());
+    let nginx = e2e::nginx::Nginx::start(&root.join("dist"), &root.join("access.log"))
+        .expect("start nginx");
+    let server = Server::start_in(root, &[]);
+    let asset = server
+        .get("/")
+        .text()
+        .split("href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the stylesheet link")
+        .to_owned();
+    let mut cases: Vec<(&str, &str)> = [
+        "/",
+        "/index.html",
+        "/a",
+        "/a/",
+        "/a/index.html",
+        "/a/index.html/",
+        "//a//",
+        "/a/./",
+        "/b/../a",
+        "/%61",
+        "/a%2Findex.html",
+        "/files/notes.txt",
+        "/files/notes.txt/",
+        "/files/",
+        "/files",
+        "/404.html",
+        "/nope",
+        "/a/nope",
+        "/nope/",
+        "/_routes.json",
+        "/_routes.json.gz",
+        "/_routes.json.br",
+        "/_routesxjson",
+        "/.git/config",
+        "/a/.env",
+        "/.well-known/x",
+        "/healthz",
+        "/healthz/",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/index.html.gz",
+        "/a/index.html.br",
+        "/files/notes.txt.gz",
+        "/a.gz",
+        "/a/.gz",
+        "/../x",
+        "/a/../../x",
+        "/%2e%2e/x",
+        "/%zz",
+        "/a?x=/../..",
+        "/a%00",
+        "/%2e%2e%2fx",
+        "/a/%2E%2E/b",
+        "/x/y/../../a",
+        "/caf%C3%A9",
+        "/%ff",
+        "/a#frag",
+        "/A",
+        "/files/NOTES.txt",
+    ]
+    .into_iter()
+    .map(|path| ("GET", path))
+    .collect();
+    cases.push(("GET", &asset));
+    cases.extend([
+        ("HEAD", "/a"),
+        ("HEAD", "/nope"),
+        ("POST", "/a"),
+        ("PUT", "/nope"),
+        ("DELETE", "/"),
+    ]);
+
+    let compared = [
+        "content-type",
+        "content-security-policy",
+        "x-content-type-options",
+        "referrer-policy",
+        "permissions-policy",
+        "x-frame-options",
+        "cross-origin-opener-policy",
+        "cache-control",
+        "allow",
+    ];
+    let mut differences = Vec::new();
+    for (method, path) in cases {
+        let ask = |port: u16| {
+            let request = format!(
+                "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let raw = http::send_raw(port, request.as_bytes()).expect("send");
+            http::parse_response(&raw, method == "HEAD").expect("a response")
+        };
+        let (want, got) = (ask(nginx.port()), ask(server.port));
+        let case = format!("{method} {path}");
+        if want.status != got.status {
+            differences.push(format!(
+                "{case}: status {} from nginx, {} from serve",
+                want.status, got.status
+            ));
+            continue;
+        }
+        // Error pages nginx writes itself (400, 405) are its own HTML; only their headers count.
+        let own_page = matches!(want.status, 400 | 405);
+        for name in compared {
+            if own_page && name == "content-type" {
+                continue;
+            }
+            if want.header(name) != got.header(name) {
+                differences.push(format!(
+                    "{case}: {name} {:?} from nginx, {:?} from serve",
+                    want.header(name),
+                    got.header(name)
+                ));
+            }
+        }
+        // Precompressed copies are made on request: the same content, maybe other bytes.
+        let (want_body, got_body) = (decompressed(path, &want), decompressed(path, &got));
+        if !own_page && want_body != without_reload_tag(&got_body) {
+            differences.push(format!("{case}: the bodies differ"));
+        }
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
 }

@@ -154,7 +154,10 @@ fn answer(
     headers: &HeaderMap,
 ) -> (Response, String) {
     let Ok(path) = route::normalize(raw_path) else {
-        return (text(StatusCode::BAD_REQUEST, "bad request path\n"), String::new());
+        return (
+            text(StatusCode::BAD_REQUEST, "bad request path\n"),
+            String::new(),
+        );
     };
     if method != Method::GET && method != Method::HEAD {
         let body = "the site is read-only: GET and HEAD only\n";
@@ -177,17 +180,20 @@ fn answer(
         Target::File(rel) => match state.file(&rel) {
             Some(bytes) => {
                 let uri = format!("/{rel}");
-                (file(ctx, &uri, bytes, StatusCode::OK, &state), uri)
+                (file(ctx, &uri, &bytes, StatusCode::OK, &state), uri)
             }
             None => (building(&state), String::new()),
         },
         Target::NotFound => match state.file("404.html") {
             Some(bytes) => {
                 let uri = "/404.html".to_owned();
-                (file(ctx, &uri, bytes, StatusCode::NOT_FOUND, &state), uri)
+                (file(ctx, &uri, &bytes, StatusCode::NOT_FOUND, &state), uri)
             }
             None if state.site.is_none() => (building(&state), String::new()),
-            None => (text(StatusCode::NOT_FOUND, "404 not found\n"), String::new()),
+            None => (
+                text(StatusCode::NOT_FOUND, "404 not found\n"),
+                String::new(),
+            ),
         },
     }
 }
@@ -221,18 +227,22 @@ fn internal(ctx: &Context, name: &str, method: &Method) -> Response {
         "events" => ("", "text/event-stream"),
         _ => return text(StatusCode::NOT_FOUND, "404 not found\n"),
     };
-    with_body(StatusCode::OK, content_type, Bytes::from_static(body.as_bytes()))
+    with_body(
+        StatusCode::OK,
+        content_type,
+        Bytes::from_static(body.as_bytes()),
+    )
 }
 
 /// What every page answers until the first build succeeds: the reload script in it brings
 /// the site up as soon as it is there.
 fn building(state: &State) -> Response {
-    let page = format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <title>Not built yet · touchline serve</title>\n</head>\n<body>\n<main>\n\
-         <h1>The site has not built yet</h1>\n<p>touchline serve is building it, or the build \
-         failed and the terminal says why. This page reloads when a build succeeds.</p>\n\
-         </main>\n</body>\n</html>\n"
+    let page = concat!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
+        "<title>Not built yet · touchline serve</title>\n</head>\n<body>\n<main>\n",
+        "<h1>The site has not built yet</h1>\n<p>touchline serve is building it, or the build ",
+        "failed and the terminal says why. This page reloads when a build succeeds.</p>\n",
+        "</main>\n</body>\n</html>\n"
     );
     let body = reload::inject(page.as_bytes(), &state.build);
     with_body(
@@ -318,7 +328,11 @@ impl SendDeadline {
         }
     }
 
-    fn progress<T>(&mut self, poll: Poll<io::Result<T>>, cx: &mut TaskContext<'_>) -> Poll<io::Result<T>> {
+    fn progress<T>(
+        &mut self,
+        poll: Poll<io::Result<T>>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<io::Result<T>> {
         match poll {
             Poll::Ready(result) => {
                 self.stalled = None;
@@ -367,10 +381,7 @@ impl AsyncWrite for SendDeadline {
         self.progress(poll, cx)
     }
 
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }

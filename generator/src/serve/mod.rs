@@ -27,8 +27,8 @@ use indicatif::ProgressBar;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 
-use crate::Builder;
 use crate::watch::{Signals, on_change};
+use crate::{Builder, output};
 
 /// The longest error text sent to pages; the terminal always gets all of it.
 const MAX_ERROR_BYTES: usize = 64 * 1024;
@@ -60,15 +60,41 @@ pub struct State {
 }
 
 impl State {
-    /// Whether the served site has an output at `rel`.
+    /// Whether the served site has an output at `rel`, precompressed copies included.
     pub fn has(&self, rel: &str) -> bool {
-        self.file(rel).is_some()
+        let Some(site) = &self.site else {
+            return false;
+        };
+        site.contains_key(Path::new(rel))
+            || compressed_of(rel).is_some_and(|(plain, _)| site.contains_key(Path::new(plain)))
     }
 
-    /// The served site's output at `rel`.
-    pub fn file(&self, rel: &str) -> Option<&Arc<Vec<u8>>> {
-        self.site.as_ref()?.get(Path::new(rel))
+    /// The served site's output at `rel`. The `.gz` and `.br` copies nginx would find beside
+    /// each text file are made on request, with the compressors a publish uses: serving from
+    /// memory has no precompressed files, and on loopback nobody needs them but for parity.
+    pub fn file(&self, rel: &str) -> Option<Arc<Vec<u8>>> {
+        let site = self.site.as_ref()?;
+        if let Some(bytes) = site.get(Path::new(rel)) {
+            return Some(Arc::clone(bytes));
+        }
+        let (plain, gzip) = compressed_of(rel)?;
+        let bytes = site.get(Path::new(plain))?;
+        let made = if gzip {
+            output::gzip(bytes)
+        } else {
+            output::brotli(bytes, output::BROTLI_PAGE_QUALITY)
+        };
+        made.map(Arc::new).ok()
     }
+}
+
+/// The text file a precompressed name stands for, and whether it is the gzip copy.
+fn compressed_of(rel: &str) -> Option<(&str, bool)> {
+    let (plain, gzip) = match rel.strip_suffix(".gz") {
+        Some(plain) => (plain, true),
+        None => (rel.strip_suffix(".br")?, false),
+    };
+    output::is_text(Path::new(plain)).then_some((plain, gzip))
 }
 
 /// Runs the server until Ctrl-C or SIGTERM (`Ok`), or until it cannot go on: the port is
@@ -111,10 +137,13 @@ async fn serve(options: Options, nginx: nginx::Nginx) -> anyhow::Result<()> {
     tokio::select! {
         _ = state.wait_for(|s| s.builds > 0) => {}
         result = &mut failed => return watch_ended(result),
-        () = &mut stop => return Ok(()),
+        () = &mut stop => {
+            eprintln!("touchline: stopped before the first build finished");
+            return Ok(());
+        }
     }
     eprintln!(
-        "touchline: serving {} on {url} (Ctrl-C to stop)",
+        "touchline: serving {} at {url} (Ctrl-C to stop)",
         options.root.display()
     );
     if options.open {
@@ -133,7 +162,9 @@ async fn serve(options: Options, nginx: nginx::Nginx) -> anyhow::Result<()> {
 }
 
 /// The rebuild loop only returns early when watching failed.
-fn watch_ended(result: Result<anyhow::Result<()>, oneshot::error::RecvError>) -> anyhow::Result<()> {
+fn watch_ended(
+    result: Result<anyhow::Result<()>, oneshot::error::RecvError>,
+) -> anyhow::Result<()> {
     match result {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(e.context("watching the sources")),
@@ -257,7 +288,9 @@ fn open_browser(url: &str) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => eprintln!(
             "touchline: --open: this system has no {opener}; open {url} in a browser yourself"
         ),
-        Err(e) => eprintln!("touchline: --open: starting {opener} failed ({e}); open {url} yourself"),
+        Err(e) => {
+            eprintln!("touchline: --open: starting {opener} failed ({e}); open {url} yourself")
+        }
     }
 }
 

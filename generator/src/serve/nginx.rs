@@ -73,7 +73,9 @@ fn is_fingerprinted_asset(uri: &str) -> bool {
     !name.contains('/')
         && !base.is_empty()
         && hash.len() == 12
-        && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         && !ext.is_empty()
         && ext
             .bytes()
@@ -97,7 +99,10 @@ fn fixed_headers(conf: &str) -> anyhow::Result<Vec<(HeaderName, HeaderValue)>> {
             continue;
         }
         let Some(value) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) else {
-            bail!("line {}: the value of {name} is not one quoted string", n + 1);
+            bail!(
+                "line {}: the value of {name} is not one quoted string",
+                n + 1
+            );
         };
         headers.push((
             HeaderName::try_from(name).with_context(|| format!("line {}: {name}", n + 1))?,
@@ -172,7 +177,10 @@ mod tests {
     #[test]
     fn media_types_and_charsets_are_nginx_s() {
         let nginx = Nginx::load().expect("nginx config");
-        assert_eq!(nginx.content_type("/a/index.html"), "text/html; charset=utf-8");
+        assert_eq!(
+            nginx.content_type("/a/index.html"),
+            "text/html; charset=utf-8"
+        );
         assert_eq!(nginx.content_type("/app.CSS"), "text/css; charset=utf-8");
         assert_eq!(
             nginx.content_type("/x.js"),

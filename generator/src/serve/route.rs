@@ -78,7 +78,9 @@ fn percent_decode(raw: &[u8]) -> Result<Vec<u8>, BadPath> {
 }
 
 fn hex(b: u8) -> Option<u8> {
-    char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok())
+    char::from(b)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
 }
 
 /// Routes a normalised path: `has` says whether the site has an output of that name.

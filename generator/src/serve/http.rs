@@ -396,6 +396,26 @@ mod tests {
         headers
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn a_peer_that_stops_reading_is_dropped_after_the_send_timeout() {
+        use tokio::io::AsyncWriteExt;
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        // Connected, and never reading.
+        let _peer = TcpStream::connect(addr).await.expect("connect");
+        let (stream, _) = listener.accept().await.expect("accept");
+        let mut io = SendDeadline::new(stream);
+        let start = tokio::time::Instant::now();
+        let chunk = vec![0; 1 << 20];
+        let error = loop {
+            if let Err(e) = io.write(&chunk).await {
+                break e;
+            }
+        };
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert!(start.elapsed() >= SEND_TIMEOUT, "{:?}", start.elapsed());
+    }
+
     #[test]
     fn only_loopback_names_are_answered() {
         for ok in [

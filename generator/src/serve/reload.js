@@ -45,7 +45,7 @@
       const title = document.createElement("p");
       title.textContent =
         "touchline serve: the last edit broke the build, so this page is from the last good one. " +
-        "Fix the problem below and the page reloads.";
+        "Fix the problem below and the page updates.";
       panel.append(title, document.createElement("pre"));
       document.body.append(panel);
     }

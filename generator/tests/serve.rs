@@ -128,6 +128,17 @@ impl Server {
         stream
     }
 
+    /// The fingerprinted stylesheet's path, from the home page's link.
+    fn stylesheet(&self) -> String {
+        self.get("/")
+            .text()
+            .split("href=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the stylesheet link")
+            .to_owned()
+    }
+
     /// The reload event stream, after its headers.
     fn events(&self) -> Events {
         let mut stream = self.connect();
@@ -223,6 +234,17 @@ fn site() -> tempfile::TempDir {
         "body { margin: 0 }\n",
     );
     dir
+}
+
+/// `touchline generate --out OUT` in the site folder; every file it wrote with its bytes.
+fn generate(root: &Path, out: &str) -> BTreeMap<PathBuf, Vec<u8>> {
+    let status = Command::new(env!("CARGO_BIN_EXE_touchline"))
+        .args(["generate", "-q", "--out", out])
+        .current_dir(root)
+        .status()
+        .expect("run generate");
+    assert!(status.success());
+    snapshot(&root.join(out))
 }
 
 /// Every file under `dir` with its bytes.
@@ -327,14 +349,7 @@ fn every_response_carries_nginx_s_headers_and_the_strict_csp() {
             .any(|(n, v)| n == "content-security-policy" && v.contains("script-src 'self'")),
         "{expected:?}"
     );
-    let asset = server
-        .get("/")
-        .text()
-        .split("href=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the stylesheet link")
-        .to_owned();
+    let asset = server.stylesheet();
     let replies = [
         ("/", server.get("/")),
         ("/nope", server.get("/nope")),
@@ -378,16 +393,7 @@ fn every_response_carries_nginx_s_headers_and_the_strict_csp() {
 fn the_reload_script_is_served_only_and_never_generated() {
     let dir = site();
     let root = dir.path();
-    let generate = |out: &str| {
-        let status = Command::new(env!("CARGO_BIN_EXE_touchline"))
-            .args(["generate", "-q", "--out", out])
-            .current_dir(root)
-            .status()
-            .expect("run generate");
-        assert!(status.success());
-        snapshot(&root.join(out))
-    };
-    let before = generate("first");
+    let before = generate(root, "first");
 
     let server = Server::start_in(root, &[]);
     let served = server.get("/a").text();
@@ -413,7 +419,7 @@ fn the_reload_script_is_served_only_and_never_generated() {
     drop(server);
 
     assert!(!root.join("dist").exists(), "serve wrote an output folder");
-    let after = generate("second");
+    let after = generate(root, "second");
     assert_eq!(
         before, after,
         "generate's output changed after a serve session"
@@ -680,6 +686,15 @@ fn ctrl_c_stops_cleanly_with_a_page_connected() {
 }
 
 #[test]
+fn only_127_0_0_1_is_listened_on() {
+    let dir = site();
+    let server = Server::start_in(dir.path(), &[]);
+    assert_eq!(server.get("/a").status, 200);
+    // All of 127.0.0.0/8 reaches this machine: a server on 0.0.0.0 would answer here too.
+    assert!(TcpStream::connect(("127.0.0.2", server.port)).is_err());
+}
+
+#[test]
 fn a_port_in_use_is_named() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("addr").port().to_string();
@@ -770,23 +785,11 @@ fn decompressed(path: &str, reply: &Response) -> Vec<u8> {
 fn every_path_is_answered_as_the_project_s_nginx_answers_it() {
     let dir = site();
     let root = dir.path();
-    let status = Command::new(env!("CARGO_BIN_EXE_touchline"))
-        .args(["generate", "-q", "--out", "dist"])
-        .current_dir(root)
-        .status()
-        .expect("run generate");
-    assert!(status.success());
+    generate(root, "dist");
     let nginx = e2e::nginx::Nginx::start(&root.join("dist"), &root.join("access.log"))
         .expect("start nginx");
     let server = Server::start_in(root, &[]);
-    let asset = server
-        .get("/")
-        .text()
-        .split("href=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the stylesheet link")
-        .to_owned();
+    let asset = server.stylesheet();
     let mut cases: Vec<(&str, &str)> = [
         "/",
         "/index.html",

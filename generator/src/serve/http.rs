@@ -182,7 +182,12 @@ fn answer(
                 let uri = format!("/{rel}");
                 (file(ctx, &uri, &bytes, StatusCode::OK, &state), uri)
             }
-            None => (building(&state), String::new()),
+            // Only a precompressed copy that could not be made: compressing into memory
+            // does not fail but for want of it.
+            None => {
+                let body = "could not compress the file\n";
+                (text(StatusCode::INTERNAL_SERVER_ERROR, body), String::new())
+            }
         },
         Target::NotFound => match state.file("404.html") {
             Some(bytes) => {

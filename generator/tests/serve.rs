@@ -195,10 +195,13 @@ impl Events {
     }
 }
 
+/// Replaces a file in one rename, as editors save: a build never reads it half-written.
 fn write(root: &Path, rel: &str, text: &str) {
     let path = root.join(rel);
     fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    fs::write(path, text).expect("write");
+    let staged = root.join(".staged");
+    fs::write(&staged, text).expect("write");
+    fs::rename(&staged, path).expect("rename into place");
 }
 
 /// A small site: three pages, a 404 page, a stylesheet asset and a plain file.

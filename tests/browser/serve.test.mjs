@@ -4,7 +4,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { launch, watch, ROOT } from "./lib.mjs";
@@ -63,8 +63,11 @@ after(async () => {
 
 const PAGE = "content/gandalf.md";
 
+// Saves in one rename, as editors do: a build never reads the page half-written.
 function edit(text) {
-  writeFileSync(join(site, PAGE), text);
+  const staged = join(site, ".staged");
+  writeFileSync(staged, text);
+  renameSync(staged, join(site, PAGE));
 }
 
 // Counts full page loads, to tell the script's reload from the first load.

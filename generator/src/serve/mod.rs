@@ -194,59 +194,63 @@ impl Publisher {
         }
     }
 
+    /// Builds, publishes the result to the server, then says how it went: in that order, so
+    /// a page requested once the terminal says "built" is the new one.
     fn rebuild(&mut self, builder: &mut Builder) {
         let start = Instant::now();
         let result = builder.check(&ProgressBar::hidden());
         let elapsed = start.elapsed().as_millis();
         let current = Arc::clone(&self.state.borrow());
-        let next = match result {
+        let (next, report) = match result {
             Ok(site) => {
                 let changed = current.site.as_deref() != Some(&site.files);
                 if changed {
                     self.generation += 1;
                 }
-                if !self.quiet {
-                    eprintln!(
-                        "touchline: built {} pages, {} other files ({} assets), {} of {} \
-                         templated outputs rendered in {elapsed} ms{}",
-                        site.pages.len(),
-                        site.files.len().saturating_sub(site.pages.len() + 1),
-                        site.assets,
-                        site.rendered,
-                        site.templated,
-                        match (changed, current.site.is_some()) {
-                            (true, true) => "; reloading open pages",
-                            (false, _) => "; output unchanged",
-                            (true, false) => "",
-                        }
-                    );
-                }
-                State {
+                let report = format!(
+                    "touchline: built {} pages, {} other files ({} assets), {} of {} templated \
+                     outputs rendered in {elapsed} ms{}",
+                    site.pages.len(),
+                    site.files.len().saturating_sub(site.pages.len() + 1),
+                    site.assets,
+                    site.rendered,
+                    site.templated,
+                    match (changed, current.site.is_some()) {
+                        (true, true) => "; reloading open pages",
+                        (false, _) => "; output unchanged",
+                        (true, false) => "",
+                    }
+                );
+                let next = State {
                     site: Some(Arc::new(site.files)),
                     build: format!("{}-{}", self.nonce, self.generation),
                     error: None,
                     builds: current.builds + 1,
-                }
+                };
+                (next, (!self.quiet).then_some(report))
             }
             Err(errors) => {
-                eprintln!("{errors}");
-                eprintln!(
-                    "touchline: build failed; {}",
+                let report = format!(
+                    "{errors}\ntouchline: build failed; {}",
                     if current.site.is_some() {
                         "still serving the last good site"
                     } else {
                         "nothing to serve until a build succeeds"
                     }
                 );
-                State {
+                let next = State {
                     site: current.site.clone(),
                     build: current.build.clone(),
                     error: Some(truncated(errors.to_string(), MAX_ERROR_BYTES)),
                     builds: current.builds + 1,
-                }
+                };
+                (next, Some(report))
             }
         };
         self.state.send_replace(Arc::new(next));
+        if let Some(report) = report {
+            eprintln!("{report}");
+        }
     }
 }
 

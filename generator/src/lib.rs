@@ -10,7 +10,8 @@
 //! - [`site`] assembles every output in memory, step by step (parse, plan, render, collect,
 //!   extras, check), with [`links`] for link extraction and resolution;
 //! - [`output`] precompresses and publishes atomically ([`outdir`] refuses an output folder
-//!   that would replace the sources), [`watch`] rebuilds on change;
+//!   that would replace the sources), [`watch`] rebuilds on change, [`serve`] serves each
+//!   build from memory as nginx would and reloads open pages;
 //! - [`error`] is every problem, placed at the file, line and column to edit.
 //!
 //! What the generator promises the sidecar (routes, the manifest, asset names) lives in the
@@ -24,6 +25,7 @@ pub mod error;
 pub mod links;
 pub mod outdir;
 pub mod output;
+pub mod serve;
 pub mod site;
 pub mod source;
 pub mod templates;

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use generator::Builder;
+use generator::serve;
 use generator::watch::{self, Outcome};
 
 /// mimalloc keeps freed memory for reuse: the compressors allocate megabytes per file, and the
@@ -16,13 +17,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Exit status when the site has problems (bad input): every one is printed.
 const EXIT_SITE_ERRORS: u8 = 1;
-/// Exit status when watching the file system fails.
+/// Exit status when watching the file system fails, or serving (the port is taken, say).
 const EXIT_WATCH_FAILED: u8 = 3;
 
 /// Builds Touchline sites: Markdown and TOML data through minijinja themes into static files.
 ///
 /// Exit status: 0 success; 1 the site has problems (each printed as
-/// `error: FILE:LINE:COLUMN: why`, nothing written); 2 bad command line; 3 watching failed.
+/// `error: FILE:LINE:COLUMN: why`, nothing written); 2 bad command line; 3 watching or serving
+/// failed.
 #[derive(Debug, Parser)]
 #[command(name = "touchline", version, propagate_version = true)]
 struct Cli {
@@ -44,6 +46,13 @@ enum Command {
     Check(RootArg),
     /// Build, then rebuild whenever content, data, templates, assets or config change.
     Watch(BuildArgs),
+    /// Build, serve on 127.0.0.1 as nginx would, rebuild on change and reload open pages.
+    ///
+    /// The site is served from memory: the output folder is neither read nor written. Pages
+    /// get a small reload script (only as served, never in generated files); a build that
+    /// fails keeps the last good site served and shows its errors in the terminal and on the
+    /// open pages.
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +69,18 @@ struct BuildArgs {
     /// The output folder nginx serves.
     #[arg(long, default_value = "dist", env = "TOUCHLINE_OUT")]
     out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    root: RootArg,
+    /// The port on 127.0.0.1 (0: any free one).
+    #[arg(long, default_value_t = 8000, env = "TOUCHLINE_PORT")]
+    port: u16,
+    /// Open the site in the system's browser (xdg-open) once it is up.
+    #[arg(long)]
+    open: bool,
 }
 
 fn main() -> ExitCode {
@@ -134,6 +155,21 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: watching failed: {e:#}");
+                    ExitCode::from(EXIT_WATCH_FAILED)
+                }
+            }
+        }
+        Command::Serve(args) => {
+            let options = serve::Options {
+                root: args.root.root,
+                port: args.port,
+                open: args.open,
+                quiet,
+            };
+            match serve::run(options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: serving failed: {e:#}");
                     ExitCode::from(EXIT_WATCH_FAILED)
                 }
             }

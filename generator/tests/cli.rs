@@ -575,7 +575,7 @@ fn help(args: &[&str]) -> String {
 #[test]
 fn help_is_pinned() {
     insta::assert_snapshot!("help", help(&["--help"]));
-    for command in ["generate", "check", "watch"] {
+    for command in ["generate", "check", "watch", "serve"] {
         insta::assert_snapshot!(format!("help_{command}"), help(&[command, "--help"]));
     }
 }

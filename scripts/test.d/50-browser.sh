@@ -99,6 +99,7 @@ mkdir -p "$root/test-output"
 export TOUCHLINE_URL=$base_url
 export TOUCHLINE_DIST=$dist
 export TOUCHLINE_ROOT=$root
+export TOUCHLINE_BIN=$touchline
 export TOUCHLINE_OUTPUT=$root/test-output
 export CHROME_PATH=$chrome
 cd tests/browser

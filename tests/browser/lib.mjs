@@ -68,15 +68,16 @@ export function clubs() {
 }
 
 // Watches a page for console errors, uncaught exceptions, CSP violations and requests to any
-// other origin (which are also blocked, so nothing leaves the machine). Call before goto().
-export async function watch(page) {
+// other origin than `origin` (which are also blocked, so nothing leaves the machine). Call
+// before goto().
+export async function watch(page, origin = ORIGIN) {
   const problems = [];
   page.on("console", (message) => {
     if (message.type() === "error") problems.push(`console error: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`uncaught exception: ${error.message}`));
   await page.context().route(
-    (url) => url.origin !== ORIGIN && url.protocol !== "data:",
+    (url) => url.origin !== origin && url.protocol !== "data:",
     (route) => {
       problems.push(`request to another origin: ${route.request().url()}`);
       return route.abort();

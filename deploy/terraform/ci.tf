@@ -4,9 +4,9 @@
 # ECR, and find the cluster (its Kubernetes rights are the access entry in eks.tf).
 
 module "github_oidc_provider" {
-  source  = "terraform-aws-modules/iam/aws//modules/iam-oidc-provider"
-  version = "6.5.0"
-  count   = var.github_repository != null && var.create_github_oidc_provider ? 1 : 0
+  # terraform-aws-modules/iam/aws//modules/iam-oidc-provider v6.5.0, pinned by the commit of its release tag.
+  source = "git::https://github.com/terraform-aws-modules/terraform-aws-iam.git//modules/iam-oidc-provider?ref=981121bcd17618b8ed032223c0d9e647b9277ef9"
+  count  = var.github_repository != null && var.create_github_oidc_provider ? 1 : 0
 }
 
 data "aws_iam_policy_document" "ci" {
@@ -25,9 +25,9 @@ data "aws_iam_policy_document" "ci" {
 }
 
 module "ci_role" {
-  source  = "terraform-aws-modules/iam/aws//modules/iam-role"
-  version = "6.5.0"
-  count   = var.github_repository == null ? 0 : 1
+  # terraform-aws-modules/iam/aws//modules/iam-role v6.5.0, pinned by the commit of its release tag.
+  source = "git::https://github.com/terraform-aws-modules/terraform-aws-iam.git//modules/iam-role?ref=981121bcd17618b8ed032223c0d9e647b9277ef9"
+  count  = var.github_repository == null ? 0 : 1
 
   name               = "${local.name}-deploy"
   use_name_prefix    = false

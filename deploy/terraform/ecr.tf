@@ -2,8 +2,8 @@
 # image; the deploy workflow tags with the commit SHA), every push is scanned, images are
 # encrypted with KMS, and old images expire.
 module "ecr" {
-  source   = "terraform-aws-modules/ecr/aws"
-  version  = "3.2.0"
+  # terraform-aws-modules/ecr/aws v3.2.0, pinned by the commit of its release tag.
+  source   = "git::https://github.com/terraform-aws-modules/terraform-aws-ecr.git?ref=b6ef04d088cf91d5ba9505132e9ff7c9f847ed5d"
   for_each = local.images
 
   repository_name                 = "${var.name}-${each.key}"

@@ -1,6 +1,6 @@
 module "eks" {
-  source  = "terraform-aws-modules/eks/aws"
-  version = "21.19.0"
+  # terraform-aws-modules/eks/aws v21.19.0, pinned by the commit of its release tag.
+  source = "git::https://github.com/terraform-aws-modules/terraform-aws-eks.git?ref=bef29c4d9523523e57fe898643fde2895106b339"
 
   name               = local.name
   kubernetes_version = var.kubernetes_version
@@ -73,8 +73,8 @@ module "eks" {
 }
 
 module "vpc_cni_irsa" {
-  source  = "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts"
-  version = "6.5.0"
+  # terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts v6.5.0, pinned by the commit of its release tag.
+  source = "git::https://github.com/terraform-aws-modules/terraform-aws-iam.git//modules/iam-role-for-service-accounts?ref=981121bcd17618b8ed032223c0d9e647b9277ef9"
 
   name                  = "${local.name}-vpc-cni"
   attach_vpc_cni_policy = true

@@ -4,13 +4,19 @@
 # remote-writes to (deploy/ansible provisions it; deploy/terraform/cluster runs the agent).
 # deploy/README.md walks from nothing to a running cluster.
 
-data "aws_availability_zones" "available" {
+data "aws_availability_zones" "selected" {
   state = "available"
 
-  # Local Zones and Wavelength Zones cannot host EKS control plane subnets.
   filter {
-    name   = "opt-in-status"
-    values = ["opt-in-not-required"]
+    name   = "zone-name"
+    values = [for z in var.availability_zones : "${var.region}${z}"]
+  }
+
+  lifecycle {
+    postcondition {
+      condition     = length(self.names) == length(var.availability_zones)
+      error_message = "Not every zone of availability_zones is available in ${var.region}: found ${join(", ", self.names)}."
+    }
   }
 }
 
@@ -19,8 +25,9 @@ data "aws_partition" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {
-  name = "${var.name}-${var.environment}"
-  azs  = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  name     = "${var.name}-${var.environment}"
+  azs      = data.aws_availability_zones.selected.names
+  az_count = length(var.availability_zones)
 
   tags = merge(var.tags, {
     Project     = var.name

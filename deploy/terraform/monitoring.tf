@@ -129,7 +129,7 @@ resource "aws_instance" "monitoring" {
 
 resource "aws_route53_zone" "internal" {
   #checkov:skip=CKV2_AWS_38:DNSSEC signing applies to public zones; this zone is private to the VPC
-  #checkov:skip=CKV2_AWS_39:Query logging is for public zones; queries inside the VPC are covered by the VPC flow logs
+  #checkov:skip=CKV2_AWS_39:Route 53 query logging (aws_route53_query_log) exists for public hosted zones only; this zone is private to the VPC
   name    = var.internal_zone
   comment = "Names inside the ${local.name} VPC"
 

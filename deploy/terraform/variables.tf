@@ -48,14 +48,14 @@ variable "vpc_cidr" {
   }
 }
 
-variable "az_count" {
-  description = "Availability zones to spread subnets, NAT gateways and nodes over."
-  type        = number
-  default     = 3
+variable "availability_zones" {
+  description = "Availability zones to spread subnets, NAT gateways and nodes over, as letters of the region's zone names (eu-west-2a, -b, -c by default). Named rather than \"the first N\", so the set never shifts when AWS adds a zone."
+  type        = list(string)
+  default     = ["a", "b", "c"]
 
   validation {
-    condition     = var.az_count >= 2 && var.az_count <= 6 && floor(var.az_count) == var.az_count
-    error_message = "az_count must be a whole number from 2 (EKS needs subnets in two zones) to 6."
+    condition     = length(var.availability_zones) >= 2 && length(var.availability_zones) <= 6 && length(distinct(var.availability_zones)) == length(var.availability_zones) && alltrue([for z in var.availability_zones : can(regex("^[a-z]$", z))])
+    error_message = "availability_zones must be 2 (EKS needs subnets in two zones) to 6 distinct zone letters, such as [\"a\", \"b\", \"c\"]."
   }
 }
 

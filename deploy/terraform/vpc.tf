@@ -1,6 +1,6 @@
 module "vpc" {
-  source  = "terraform-aws-modules/vpc/aws"
-  version = "6.6.0"
+  # terraform-aws-modules/vpc/aws v6.6.0, pinned by the commit of its release tag.
+  source = "git::https://github.com/terraform-aws-modules/terraform-aws-vpc.git?ref=82d1929e669efef4e2ad00611b8a68e7a56e049c"
 
   name = local.name
   cidr = var.vpc_cidr
@@ -8,8 +8,8 @@ module "vpc" {
 
   # Private: 1/16 of the VPC per AZ (a /20 of a /16: the VPC CNI gives each pod a VPC address).
   # Public: 1/256 per AZ, placed right after the private ones.
-  private_subnets = [for i in range(var.az_count) : cidrsubnet(var.vpc_cidr, 4, i)]
-  public_subnets  = [for i in range(var.az_count) : cidrsubnet(var.vpc_cidr, 8, var.az_count * 16 + i)]
+  private_subnets = [for i in range(local.az_count) : cidrsubnet(var.vpc_cidr, 4, i)]
+  public_subnets  = [for i in range(local.az_count) : cidrsubnet(var.vpc_cidr, 8, local.az_count * 16 + i)]
 
   enable_nat_gateway     = true
   single_nat_gateway     = var.single_nat_gateway

@@ -120,7 +120,7 @@ resource "kubernetes_service_account_v1" "agent" {
 }
 
 resource "kubernetes_deployment_v1" "agent" {
-  #checkov:skip=CKV_K8S_43:The image is pinned to an exact release by var.agent_image's validation, which also accepts a digest; the chart-less Deployment cannot resolve one offline
+  #checkov:skip=CKV_K8S_43:Pinned to an exact release tag by var.agent_image's validation, which also accepts @sha256:<digest>; no registry was reachable to resolve and verify a digest to commit
   metadata {
     name      = "prometheus-agent"
     namespace = kubernetes_namespace_v1.monitoring.metadata[0].name

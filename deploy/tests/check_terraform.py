@@ -9,7 +9,8 @@ it cannot parse fails), then:
   declaration of the module, with for-expression and dynamic-block iterators scoped as
   Terraform scopes them; `each` only inside a block with `for_each`, `count` only with `count`;
 - every variable and every local is used somewhere, nothing is declared twice;
-- every variable has a description and a type, every output a description;
+- every variable has a description and a type, and a validation block unless it is a bool or a
+  map(string); every output has a description;
 - every registry module has an exact `version` (x.y.z), every git one a commit, the `terraform` block a
   `required_version`, and every required provider a source and a version constraint.
 
@@ -370,6 +371,13 @@ def check(module: Module, modules_json: dict[str, Path] | None = None) -> list[s
                 value = attribute_value(b, needed)
                 if value is None or (needed == "description" and not (literal(value) or "").strip()):
                     problems.append(f"{b.file}:{b.line}: variable {b.labels[0]!r} has no {needed}")
+            # A bool or a free-form map of tags has nothing to validate; anything else must say
+            # what a good value is.
+            type_tree = attribute_value(b, "type")
+            type_text = "".join(str(t) for t in type_tree.scan_values(lambda v: isinstance(v, Token))) if type_tree else ""
+            validations = [i for i in body_items(b.tree) if i.data == "block" and block_header(i)[0] == "validation"]
+            if type_text not in ("bool", "map(string)") and not validations:
+                problems.append(f"{b.file}:{b.line}: variable {b.labels[0]!r} ({type_text}) has no validation block")
         elif b.kind == "output" and len(b.labels) == 1:
             declare(("output", b.labels[0]), b, f"output {b.labels[0]!r}")
             if not (literal(attribute_value(b, "description")) or "").strip():

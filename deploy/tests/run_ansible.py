@@ -4,10 +4,12 @@
 1. `ansible-playbook --syntax-check site.yml`.
 2. site.yml in --check mode, both roles (grafana's APT repository is not reachable here, so
    check mode is as far as its role goes), with the secrets in a real ansible-vault file.
-3. The prometheus role for real (`-c local`), into a throwaway prefix: configuration, rules,
-   TLS material, web users and the systemd unit all land under SCRATCH; on Debian's
-   prometheus package (as root, the apt task runs and finds it installed; otherwise it is
-   skipped and the binary must exist). Run twice: the second run must change nothing.
+3. site.yml for real (`-c local`), into a throwaway prefix: the prometheus role's
+   configuration, rules, TLS material, web users and systemd unit, and the grafana role's
+   grafana.ini, datasource, dashboard and provider all land under SCRATCH; on Debian's
+   prometheus package (the apt task finds it installed), Grafana's package skipped
+   (grafana_install_package=false: its repository is unreachable). Run twice: the second run must
+   change nothing. As root, as CI runs.
 4. The rendered unit: `systemd-analyze verify` and `security` (exposure at most 2.0).
 5. No systemd runs as PID 1 here, so the role runs with prometheus_service_manager=none and this
    script starts the server exactly as the unit would: its ExecStart command line, as its User
@@ -23,8 +25,6 @@ Usage: run_ansible.py SCRATCH SIDECAR_BINARY
 from __future__ import annotations
 
 import base64
-import getpass
-import grp
 import json
 import os
 import re
@@ -203,6 +203,57 @@ def unit_command(unit: Path) -> tuple[list[str], str, str]:
     return shlex.split(fields["ExecStart"]), fields["User"], fields["Group"]
 
 
+def check_grafana_files(prefix: Path, port: int, prometheus_password: str, ca: str) -> None:
+    """What the grafana role wrote: the vault's admin password, the datasource the dashboard
+    names (uid prometheus) with the central server's URL, user, password and CA, the project's
+    dashboard byte for byte, and its provider loading from where the dashboard went."""
+    import yaml
+
+    grafana_ini = (prefix / "etc/grafana/grafana.ini").read_text()
+    vault = subprocess.run([str(VENV_BIN / "ansible-vault"), "view", "--vault-password-file", str(SCRATCH / "vault-password"),
+                            str(SCRATCH / "vault.yml")], capture_output=True, text=True, env=ansible_env(), check=True).stdout
+    admin_password = yaml.safe_load(vault)["vault_grafana_admin_password"]
+    if f'admin_password = """{admin_password}"""' not in grafana_ini:
+        raise Failure(f"grafana.ini does not carry the vault's admin password:\n{grafana_ini}")
+    provisioning = prefix / "etc/grafana/provisioning"
+    datasource = yaml.safe_load((provisioning / "datasources/touchline.yaml").read_text())["datasources"][0]
+    expected = {"uid": "prometheus", "type": "prometheus", "url": f"https://127.0.0.1:{port}/", "basicAuth": True,
+                "basicAuthUser": "grafana"}
+    wrong = {k: datasource.get(k) for k, v in expected.items() if datasource.get(k) != v}
+    secure = datasource.get("secureJsonData", {})
+    if wrong or secure.get("basicAuthPassword") != prometheus_password or secure.get("tlsCACert") != ca \
+            or datasource.get("jsonData", {}).get("tlsAuthWithCACert") is not True:
+        raise Failure(f"datasource {datasource} differs from {expected} with the vault's password and the CA")
+    if (provisioning / "datasources/touchline.yaml").stat().st_mode & 0o077 != 0o040:
+        raise Failure("the datasource file (it holds a password) is readable beyond its group")
+    dashboards = prefix / "var/lib/grafana/dashboards/touchline"
+    for source in sorted((REPO / "deploy/grafana/dashboards").glob("*.json")):
+        if (dashboards / source.name).read_bytes() != source.read_bytes():
+            raise Failure(f"{dashboards / source.name} differs from {source}")
+    provider = yaml.safe_load((provisioning / "dashboards/touchline.yaml").read_text())
+    original = yaml.safe_load((REPO / "deploy/grafana/provisioning/dashboards/touchline.yaml").read_text())
+    original["providers"][0]["options"]["path"] = str(dashboards)
+    if provider != original:
+        raise Failure(f"dashboard provider {provider} is not the repository's with path {dashboards}")
+    uids: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("datasource"), dict):
+                uids.add(node["datasource"].get("uid"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads((dashboards / "touchline.json").read_text()))
+    if uids != {datasource["uid"]}:
+        raise Failure(f"the dashboard names datasources {uids}, the provisioned one is {datasource['uid']!r}")
+    print(f"grafana files: admin password from the vault, datasource {datasource['uid']} -> {datasource['url']} "
+          f"(basic auth, CA), dashboard and provider as in the repository")
+
+
 def main() -> int:
     global SCRATCH
     SCRATCH = Path(sys.argv[1]).resolve()
@@ -227,7 +278,8 @@ def main() -> int:
 
 
 def test(sidecar_binary: Path, processes: list[subprocess.Popen], started: float) -> int:
-    as_root = os.geteuid() == 0
+    if os.geteuid() != 0:
+        raise Failure("run as root (as CI does): the roles install a package and give files to root and the service's user")
     prefix = SCRATCH / "prefix"
     tls = SCRATCH / "tls"
     tls.mkdir(parents=True)
@@ -236,14 +288,8 @@ def test(sidecar_binary: Path, processes: list[subprocess.Popen], started: float
     agent_password = base64.b64encode(os.urandom(24)).decode()
     grafana_password = base64.b64encode(os.urandom(24)).decode()
 
-    # As root the role's defaults hold (user prometheus, Debian's package); otherwise the server
-    # runs as whoever runs the test.
-    user = "prometheus" if as_root else getpass.getuser()
-    group = "prometheus" if as_root else grp.getgrgid(os.getegid()).gr_name
+    # The role's defaults for the package, user and group; every path in the prefix.
     role_vars = {
-        "prometheus_install_package": as_root,
-        "prometheus_user": user,
-        "prometheus_group": group,
         "prometheus_config_dir": str(prefix / "etc/prometheus/central"),
         "prometheus_data_dir": str(prefix / "var/lib/prometheus/central"),
         "prometheus_systemd_dir": str(prefix / "etc/systemd/system"),
@@ -251,6 +297,10 @@ def test(sidecar_binary: Path, processes: list[subprocess.Popen], started: float
         "prometheus_external_url": f"https://127.0.0.1:{port}/",
         "prometheus_service_manager": "none",
         "grafana_service_manager": "none",
+        "grafana_config_file": str(prefix / "etc/grafana/grafana.ini"),
+        "grafana_provisioning_dir": str(prefix / "etc/grafana/provisioning"),
+        "grafana_dashboards_dir": str(prefix / "var/lib/grafana/dashboards/touchline"),
+        "grafana_prometheus_url": f"https://127.0.0.1:{port}/",
         # Not become: the play runs as whoever runs the test (root in CI).
         "ansible_become": False,
     }
@@ -290,18 +340,21 @@ def test(sidecar_binary: Path, processes: list[subprocess.Popen], started: float
     grafana_tasks = len(re.findall(r"^TASK \[grafana :", out, re.M))
     print(f"check mode: {counts} ({grafana_tasks} grafana tasks) in {time.monotonic() - t:.1f} s")
 
-    step("the prometheus role for real into the prefix, twice (the second must change nothing)")
+    step("site.yml for real into the prefix, twice (the second must change nothing)")
+    # Grafana's package cannot be installed here: its role writes its configuration only.
+    grafana_vars = json.dumps({"grafana_install_package": False, "grafana_group": "root"})
     t = time.monotonic()
-    first = recap(playbook("--tags", "prometheus"))
+    first = recap(playbook("-e", grafana_vars))
     first_secs = time.monotonic() - t
     t = time.monotonic()
-    second_out = playbook("--tags", "prometheus")
+    second_out = playbook("-e", grafana_vars)
     second = recap(second_out)
     print(f"first run: {first} in {first_secs:.1f} s; second run: {second} in {time.monotonic() - t:.1f} s")
     if first.get("changed", 0) == 0:
         raise Failure("the first run changed nothing")
     if second.get("changed", 0) != 0:
         raise Failure(f"the second run changed {second['changed']} things (not idempotent):\n{second_out}")
+    check_grafana_files(prefix, port, grafana_password, (tls / "ca.crt").read_text())
 
     config_dir = prefix / "etc/prometheus/central"
     unit = prefix / "etc/systemd/system/prometheus.service"
@@ -325,10 +378,7 @@ def test(sidecar_binary: Path, processes: list[subprocess.Popen], started: float
     argv, unit_user, unit_group = unit_command(unit)
     if "--web.enable-remote-write-receiver" not in argv or argv[0] != PROMETHEUS:
         raise Failure(f"unexpected ExecStart: {argv}")
-    if as_root:
-        argv = ["setpriv", f"--reuid={unit_user}", f"--regid={unit_group}", "--init-groups", "--", *argv]
-    elif unit_user != getpass.getuser():
-        raise Failure(f"unit runs as {unit_user}, but the test runs as {getpass.getuser()}")
+    argv = ["setpriv", f"--reuid={unit_user}", f"--regid={unit_group}", "--init-groups", "--", *argv]
     server_log = (SCRATCH / "server.log").open("w")
     server_process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=server_log, stderr=subprocess.STDOUT)
     processes.append(server_process)

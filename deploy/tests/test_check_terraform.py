@@ -33,6 +33,23 @@ GOOD = {
 variable "names" {
   description = "Names."
   type        = list(string)
+
+  validation {
+    condition     = length(var.names) > 0
+    error_message = "At least one name."
+  }
+}
+
+variable "enabled" {
+  description = "A bool needs no validation."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Nor does a map of tags."
+  type        = map(string)
+  default     = {}
 }
 
 variable "settings" {
@@ -42,6 +59,11 @@ variable "settings" {
     kind = optional(string, "gp3")
   })
   default = { size = 1 }
+
+  validation {
+    condition     = var.settings.size > 0
+    error_message = "A positive size."
+  }
 }
 
 variable "rules" {
@@ -52,11 +74,16 @@ variable "rules" {
 variable "policy_sid" {
   description = "Used only in a heredoc."
   type        = string
+
+  validation {
+    condition     = length(var.policy_sid) > 0
+    error_message = "Not empty."
+  }
 }
 
 locals {
   # Dots inside string literals are not references; interpolations are.
-  tags  = { "kubernetes.io/role/elb" = 1, Name = "${var.names[0]}-x" }
+  tags  = merge(var.tags, { "kubernetes.io/role/elb" = 1, Name = "${var.names[0]}-x", On = var.enabled })
   pairs = { for i, name in var.names : name => i if name != "skip.me" }
   list  = [for name in var.names : upper(name)]
   key   = "k"
@@ -219,7 +246,11 @@ module "git_tag" {
 EXPECTED = [
     ("versions.tf", 2, "terraform block has no required_version"),
     ("versions.tf", 4, "provider 'aws' has no version constraint"),
+    ("main.tf", 2, "variable 'used' (string) has no validation block"),
     ("main.tf", 7, "variable 'unused' is never used"),
+    ("main.tf", 7, "variable 'unused' (string) has no validation block"),
+    ("main.tf", 12, "variable 'no_description' (string) has no validation block"),
+    ("main.tf", 16, "variable 'used' (string) has no validation block"),
     ("main.tf", 12, "variable 'no_description' has no description"),
     ("main.tf", 16, "variable 'used' is declared twice"),
     ("main.tf", 23, "var.undeclared is not declared"),

@@ -50,6 +50,8 @@ terraform fmt -check -recursive -diff deploy/terraform
 step "HCL parse + references, usage, pins and the node group's sizing inputs (deploy/tests/check_terraform.py)"
 python deploy/tests/check_terraform.py deploy/terraform deploy/terraform/cluster --workload deploy/k8s
 python -m unittest deploy/tests/test_check_terraform.py
+step "what the stacks must provision (deploy/tests/test_terraform_stack.py)"
+python -m unittest deploy/tests/test_terraform_stack.py
 
 step "checkov (deploy/terraform, both stacks): no failed check, every skip justified"
 "$CHECKOV" -d deploy/terraform --framework terraform --skip-download --compact --quiet \

@@ -11,6 +11,8 @@ it cannot parse fails), then:
 - every variable and every local is used somewhere, nothing is declared twice;
 - every variable has a description and a type, and a validation block unless it is a bool or a
   map(string); every output has a description;
+- the example files (*.tfvars.example, *.tfbackend.example) parse, and the former set only
+  declared variables;
 - every registry module has an exact `version` (x.y.z), every git one a commit, the `terraform` block a
   `required_version`, and every required provider a source and a version constraint.
 
@@ -402,6 +404,18 @@ def check(module: Module, modules_json: dict[str, Path] | None = None) -> list[s
             problems.append(f"{b.file}:{b.line}: unexpected block {b.kind} {b.labels}")
     if not any(b.kind == "terraform" for b in module.blocks):
         problems.append(f"{module.directory}: no terraform block (required_version, required_providers)")
+
+    # The example variable files are HCL too, and may only set variables the module declares.
+    for example in sorted(module.directory.glob("*.tfvars.example")) + sorted(module.directory.glob("*.tfbackend.example")):
+        try:
+            values = hcl2.loads(example.read_text(encoding="utf-8"))
+        except Exception as e:  # noqa: BLE001 - the parser's message names the position
+            problems.append(f"{example}: HCL parse error: {e}")
+            continue
+        if example.name.endswith(".tfvars.example"):
+            for name in values:
+                if not name.startswith("__") and ("var", name) not in declared:
+                    problems.append(f"{example}: sets {name!r}, which is not a variable of {module.directory}")
 
     used_vars: set[str] = set()
     used_locals: set[str] = set()

@@ -29,6 +29,14 @@ terraform {
 
 GOOD = {
     "versions.tf": TERRAFORM,
+    "prod.tfvars.example": """
+names   = ["a", "b"]
+enabled = false
+""",
+    "backend.s3.tfbackend.example": """
+bucket       = "b"
+use_lockfile = true
+""",
     "main.tf": """
 variable "names" {
   description = "Names."
@@ -160,6 +168,10 @@ output "out" {
 }
 
 BROKEN = {
+    "prod.tfvars.example": """
+used    = "x"
+unknown = "y"
+""",
     "versions.tf": """
 terraform {
   required_providers {
@@ -242,8 +254,10 @@ module "git_tag" {
 """,
 }
 
-# Each (file, line, text fragment) the broken module must produce, and nothing else.
+# Each (file, line, text fragment) the broken module must produce, and nothing else (line None:
+# the finding names the file only).
 EXPECTED = [
+    ("prod.tfvars.example", None, "sets 'unknown', which is not a variable of"),
     ("versions.tf", 2, "terraform block has no required_version"),
     ("versions.tf", 4, "provider 'aws' has no version constraint"),
     ("main.tf", 2, "variable 'used' (string) has no validation block"),
@@ -330,7 +344,7 @@ class CheckTerraformTest(unittest.TestCase):
         unmatched = list(problems)
         missing = []
         for file, line, text in EXPECTED:
-            prefix = f"{self.root / 'broken' / file}:{line}: "
+            prefix = f"{self.root / 'broken' / file}" + (f":{line}: " if line is not None else ": ")
             found = next((p for p in unmatched if p.startswith(prefix) and text in p), None)
             if found is None:
                 missing.append(f"{file}:{line}: {text}")

@@ -6,6 +6,7 @@ pub mod chromium;
 pub mod dashboard;
 pub mod http;
 pub mod nginx;
+pub mod poll;
 pub mod process;
 pub mod prometheus;
 pub mod remote_write;

@@ -305,6 +305,20 @@ impl Api {
         Ok(out)
     }
 
+    /// `label -> value` of an instant query's samples (one per value of `label`).
+    pub fn by_label(
+        &self,
+        promql: &str,
+        label: &str,
+        time: Option<f64>,
+    ) -> Result<std::collections::BTreeMap<String, f64>> {
+        Ok(self
+            .query(promql, time)?
+            .into_iter()
+            .map(|s| (s.label(label).to_string(), s.value))
+            .collect())
+    }
+
     /// The single value of a query that must return at most one sample (None: empty result).
     pub fn scalar(&self, promql: &str, time: Option<f64>) -> Result<Option<f64>> {
         let samples = self.query(promql, time)?;

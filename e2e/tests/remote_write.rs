@@ -14,9 +14,10 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
+use e2e::poll::{poll, unix_now};
 use e2e::remote_write::{Agent, AgentEnvironment, Api, Central};
 use e2e::replica::{Replica, count_by_target, read_access_log};
 use e2e::{Routes, dashboard, http, wait_until, workspace_root};
@@ -32,39 +33,6 @@ const SELECTOR: &str = r#"job="touchline-sidecar", cluster="touchline-prod""#;
 /// HTTP used here; TLS and basic auth are exercised against the Ansible role's server
 /// (deploy/tests/run_ansible.py).
 const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
-
-fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
-
-/// Polls `f` until it returns `Some`, for at most `timeout`; the last error or value explains a
-/// timeout.
-fn poll<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Result<Option<T>>) -> Result<T> {
-    let deadline = Instant::now() + timeout;
-    let mut last = String::from("nothing yet");
-    loop {
-        match f() {
-            Ok(Some(v)) => return Ok(v),
-            Ok(None) => {}
-            Err(e) => last = format!("{e:#}"),
-        }
-        if Instant::now() >= deadline {
-            bail!("{what}: not within {timeout:?} (last error: {last})");
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-/// `path -> value` of a query grouped by path.
-fn by_path(api: &Api, promql: &str, time: Option<f64>) -> Result<BTreeMap<String, f64>> {
-    Ok(api
-        .query(promql, time)?
-        .into_iter()
-        .map(|s| (s.label("path").to_string(), s.value))
-        .collect())
-}
 
 /// Checks `rates` (path -> requests/s over `window_secs`) against `sent`: rate x window must be
 /// the count, for every route (routes without traffic at 0).
@@ -170,11 +138,11 @@ fn requests_per_endpoint_reach_the_central_prometheus_through_the_agent() -> Res
         Ok(seen.filter(|s| *s == total as f64))
     })
     .with_context(|| logs(&agent, &central))?;
-    let arrived_at = now();
+    let arrived_at = unix_now();
     let arrival_secs = arrival.elapsed().as_secs_f64();
-    let counted = by_path(
-        &api,
+    let counted = api.by_label(
         &format!("sum by (path) (touchline_http_requests_total{{{SELECTOR}}} > 0)"),
+        "path",
         None,
     )?;
     let counted: BTreeMap<String, u64> = counted.into_iter().map(|(p, v)| (p, v as u64)).collect();
@@ -223,7 +191,7 @@ fn requests_per_endpoint_reach_the_central_prometheus_through_the_agent() -> Res
     let mut failures = Vec::new();
     // The dashboard's "requests per endpoint" query, as Grafana runs it for "All" routes.
     let per_route = dashboard::query("Requests/s per route", "A")?;
-    let rates = by_path(&api, &per_route.with(&window), Some(end))?;
+    let rates = api.by_label(&per_route.with(&window), "path", Some(end))?;
     failures.extend(exact_counts(
         "dashboard \"Requests/s per route\"",
         &rates,
@@ -262,9 +230,9 @@ fn requests_per_endpoint_reach_the_central_prometheus_through_the_agent() -> Res
         rule.contains("[5m]"),
         "{record}'s expression has no [5m] window: {rule}"
     );
-    let rule_rates = by_path(
-        &api,
+    let rule_rates = api.by_label(
         &rule.replace("[5m]", &format!("[{window}]")),
+        "path",
         Some(end),
     )?;
     failures.extend(exact_counts(
@@ -292,7 +260,7 @@ fn requests_per_endpoint_reach_the_central_prometheus_through_the_agent() -> Res
                 .filter(|t| *t > arrived_at))
         },
     )?;
-    let recorded = by_path(&api, record, Some(evaluated_at))?;
+    let recorded = api.by_label(record, "path", Some(evaluated_at))?;
     let samples_in_window = api
         .scalar(
             &format!(

@@ -19,10 +19,11 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use e2e::balancer::Balancer;
+use e2e::poll::{poll, unix_now};
 use e2e::prometheus::Prometheus;
 use e2e::remote_write::Api;
 use e2e::replica::{Replica, count_by_target, read_access_log};
@@ -33,42 +34,6 @@ const WAIT: Duration = Duration::from_secs(30);
 /// Requests per route: enough for the stop to fall in the middle of the traffic.
 const ROUNDS: usize = 6;
 const CLIENTS: usize = 3;
-
-fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
-
-fn poll<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Result<Option<T>>) -> Result<T> {
-    let deadline = Instant::now() + timeout;
-    let mut last = String::from("nothing yet");
-    loop {
-        match f() {
-            Ok(Some(v)) => return Ok(v),
-            Ok(None) => {}
-            Err(e) => last = format!("{e:#}"),
-        }
-        if Instant::now() >= deadline {
-            bail!("{what}: not within {timeout:?} (last: {last})");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// `label -> value` of a query.
-fn by_label(
-    api: &Api,
-    promql: &str,
-    label: &str,
-    time: Option<f64>,
-) -> Result<BTreeMap<String, f64>> {
-    Ok(api
-        .query(promql, time)?
-        .into_iter()
-        .map(|s| (s.label(label).to_string(), s.value))
-        .collect())
-}
 
 /// Whether `got` (a rate over a window times the window, summed over replicas) is what Prometheus
 /// can make of `counts` (each replica's count) when each replica's series starts at zero inside
@@ -91,8 +56,7 @@ fn samples_per_replica(
     window: &str,
     time: f64,
 ) -> Result<[f64; 2]> {
-    let per_instance = by_label(
-        api,
+    let per_instance = api.by_label(
         &format!(
             r#"min by (instance) (count_over_time(touchline_http_requests_total{{{JOB}, method="GET", status="200"}}[{window}]))"#
         ),
@@ -159,15 +123,14 @@ fn two_replicas_behind_a_balancer_count_each_request_once_when_one_stops() -> Re
         Duration::from_secs(1),
         &[workspace_root().join("deploy/prometheus/rules/*.yml")],
     )?;
-    let prom_started = now();
+    let prom_started = unix_now();
     // The first samples come after this: the rule's 5m window must still reach back to them.
     let scraping_since = Instant::now();
     let api = Api { port: prom.port() };
     // Both replicas scraped at zero first: every route's series then starts at 0, so rates
     // over the whole run see all of its requests.
     poll("two scrapes of each idle replica", WAIT, || {
-        let scrapes = by_label(
-            &api,
+        let scrapes = api.by_label(
             &format!("count_over_time(up{{{JOB}}}[1m])"),
             "instance",
             None,
@@ -316,8 +279,7 @@ fn two_replicas_behind_a_balancer_count_each_request_once_when_one_stops() -> Re
             &format!("Prometheus scraping {}'s {want} requests", replica.name),
             WAIT,
             || {
-                let got = by_label(
-                    &api,
+                let got = api.by_label(
                     &format!(
                         r#"sum by (path) (touchline_http_requests_total{{{JOB}, instance="{instance}"}} > 0)"#
                     ),
@@ -347,7 +309,7 @@ fn two_replicas_behind_a_balancer_count_each_request_once_when_one_stops() -> Re
         .split_once("[$__rate_interval])")
         .context("the per-route query's rate() has no [$__rate_interval]")?;
     let as_count = format!("{before}{selector}{after}").replace("$path", ".*");
-    let counted = by_label(&api, &as_count, "path", None)?;
+    let counted = api.by_label(&as_count, "path", None)?;
     let counted: BTreeMap<String, u64> = counted
         .into_iter()
         .filter(|(_, v)| *v > 0.0)
@@ -370,7 +332,7 @@ fn two_replicas_behind_a_balancer_count_each_request_once_when_one_stops() -> Re
         )?;
         Ok(n.filter(|n| *n >= 11.0))
     })?;
-    let gone_at = now();
+    let gone_at = unix_now();
     replicas[1].stop_sidecar()?;
     poll("Prometheus seeing replica b's sidecar down", WAIT, || {
         Ok(api
@@ -399,7 +361,7 @@ fn two_replicas_behind_a_balancer_count_each_request_once_when_one_stops() -> Re
     let per_replica = |path: &str| [0, 1].map(|i| logged[i].get(path).copied().unwrap_or(0));
     let mut failures = Vec::new();
 
-    let recorded = by_label(&api, record, "path", Some(at))?;
+    let recorded = api.by_label(record, "path", Some(at))?;
     let rule_samples = samples_per_replica(&api, &targets, "5m", at)?;
     for (path, n) in &sent {
         let got = recorded.get(path).map_or(0.0, |r| r * 300.0);
@@ -414,7 +376,7 @@ fn two_replicas_behind_a_balancer_count_each_request_once_when_one_stops() -> Re
     let window_secs = (at - prom_started + 5.0).ceil();
     let window = format!("{window_secs}s");
     let samples = samples_per_replica(&api, &targets, &window, at)?;
-    let rates = by_label(&api, &per_route_query.with(&window), "path", Some(at))?;
+    let rates = api.by_label(&per_route_query.with(&window), "path", Some(at))?;
     for (path, n) in &sent {
         let got = rates.get(path).map_or(0.0, |r| r * window_secs);
         if !within(&per_replica(path), &samples, got) {
@@ -424,8 +386,7 @@ fn two_replicas_behind_a_balancer_count_each_request_once_when_one_stops() -> Re
             ));
         }
     }
-    let classes = by_label(
-        &api,
+    let classes = api.by_label(
         &dashboard::query("Responses by status class", "A")?.with(&window),
         "status_class",
         Some(at),

@@ -1,11 +1,16 @@
 //! Shared harness for end-to-end tests: builds the workspace's binaries, generates the site,
 //! starts real servers (nginx, the sidecar) on free loopback ports and stops them on drop.
 
+pub mod balancer;
 pub mod chromium;
+pub mod dashboard;
 pub mod http;
 pub mod nginx;
+pub mod poll;
 pub mod process;
 pub mod prometheus;
+pub mod remote_write;
+pub mod replica;
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, TcpListener};

@@ -60,6 +60,9 @@ struct BuildArgs {
     /// The output folder nginx serves.
     #[arg(long, default_value = "dist", env = "TOUCHLINE_OUT")]
     out: PathBuf,
+    /// Write no .gz/.br copies beside text files (nginx then compresses on the fly).
+    #[arg(long)]
+    no_precompress: bool,
 }
 
 fn main() -> ExitCode {
@@ -79,7 +82,7 @@ fn main() -> ExitCode {
     let quiet = cli.quiet;
     match cli.command {
         Command::Generate(args) => {
-            let mut builder = Builder::new(&args.root.root);
+            let mut builder = Builder::new(&args.root.root).precompress(!args.no_precompress);
             let progress = progress_bar(quiet);
             let result = builder.build(&args.out, &progress);
             progress.finish_and_clear();
@@ -115,7 +118,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Watch(args) => {
-            let mut builder = Builder::new(&args.root.root);
+            let mut builder = Builder::new(&args.root.root).precompress(!args.no_precompress);
             eprintln!(
                 "touchline: watching {} (Ctrl-C to stop)",
                 args.root.root.display()

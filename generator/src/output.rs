@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
@@ -36,33 +36,43 @@ pub const BROTLI_PAGE_QUALITY: u32 = 4;
 /// Brotli quality for fingerprinted assets: few, cached for a year, worth the best.
 pub const BROTLI_ASSET_QUALITY: u32 = 11;
 
-/// The `.gz` and `.br` forms of one file.
+/// The `.gz` and `.br` forms of one file; `None` where that form would not be smaller than the
+/// file itself (nginx then serves the plain file, as it does for any file without one).
 #[derive(Debug)]
 pub struct Compressed {
     /// gzip (no timestamp or name in the header, so builds are byte-identical).
-    pub gzip: Vec<u8>,
+    pub gzip: Option<Vec<u8>>,
     /// Brotli.
-    pub brotli: Vec<u8>,
+    pub brotli: Option<Vec<u8>>,
 }
 
-/// Compressed forms by content hash, kept across `watch` rebuilds.
+impl Compressed {
+    /// Both forms of `bytes`, each kept only if smaller.
+    pub fn of(bytes: &[u8], brotli_quality: u32) -> std::io::Result<Compressed> {
+        let smaller = |c: Vec<u8>| (c.len() < bytes.len()).then_some(c);
+        Ok(Compressed {
+            gzip: smaller(gzip(bytes)?),
+            brotli: smaller(brotli(bytes, brotli_quality)?),
+        })
+    }
+}
+
+/// The last build's compressed forms by output path, for `watch`: an output whose bytes did not
+/// change is not compressed again. Each build replaces the whole map, so it holds one build.
 #[derive(Debug, Default)]
-pub struct CompressCache(Mutex<HashMap<(blake3::Hash, u32), Arc<Compressed>>>);
+pub struct CompressCache(HashMap<PathBuf, Cached>);
+
+#[derive(Debug)]
+struct Cached {
+    plain: Arc<Vec<u8>>,
+    forms: Arc<Compressed>,
+}
 
 impl CompressCache {
-    fn get(&self, bytes: &[u8], brotli_quality: u32) -> std::io::Result<Arc<Compressed>> {
-        let key = (blake3::hash(bytes), brotli_quality);
-        if let Some(hit) = self.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok(hit);
-        }
-        let made = Arc::new(Compressed {
-            gzip: gzip(bytes)?,
-            brotli: brotli(bytes, brotli_quality)?,
-        });
-        if let Ok(mut map) = self.0.lock() {
-            map.insert(key, Arc::clone(&made));
-        }
-        Ok(made)
+    fn get(&self, rel: &Path, bytes: &Arc<Vec<u8>>) -> Option<Arc<Compressed>> {
+        // Most unchanged outputs are the very buffer the render cache kept: no comparison.
+        let hit = self.0.get(rel)?;
+        (Arc::ptr_eq(&hit.plain, bytes) || hit.plain == *bytes).then(|| Arc::clone(&hit.forms))
     }
 }
 
@@ -77,6 +87,15 @@ pub struct Written {
     pub bytes: u64,
     /// Bytes of everything written.
     pub total_bytes: u64,
+}
+
+impl Written {
+    fn add(&mut self, other: Written) {
+        self.files += other.files;
+        self.unchanged += other.unchanged;
+        self.bytes += other.bytes;
+        self.total_bytes += other.total_bytes;
+    }
 }
 
 /// Whether a file is text that nginx should serve compressed.
@@ -129,12 +148,19 @@ pub fn brotli(bytes: &[u8], quality: u32) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Writes the site into a staging sibling of `out`, then swaps it in with one rename.
+/// Writes the site into a staging sibling of `out`, then swaps it in with one rename. With
+/// `precompress`, every text file that compresses gets its `.gz` and `.br` copies beside it.
 ///
 /// The site replaced by the swap is kept as `.<out>.previous` and recycled as the next build's
 /// staging folder: only files whose bytes changed are written and only stale ones deleted, so
-/// a rebuild of a large site costs reads, not tens of thousands of creates and unlinks.
-pub fn publish(site: &Site, out: &Path, cache: &CompressCache) -> Result<Written, BuildError> {
+/// a rebuild of a large site costs reads, not tens of thousands of creates and unlinks. With
+/// nothing to recycle the folder is new and empty, and files are written without looking first.
+pub fn publish(
+    site: &Site,
+    out: &Path,
+    cache: &mut CompressCache,
+    precompress: bool,
+) -> Result<Written, BuildError> {
     let out = absolute(out)?;
     let parent = out.parent().unwrap_or(Path::new("/")).to_owned();
     let name = out
@@ -148,15 +174,17 @@ pub fn publish(site: &Site, out: &Path, cache: &CompressCache) -> Result<Written
         fs::remove_dir_all(&staging).map_err(|e| BuildError::io(&staging, e))?;
     }
     // Renaming claims the recycled folder: a concurrent build finds it gone and starts afresh.
-    if fs::rename(&previous, &staging).is_err() {
+    let recycled = fs::rename(&previous, &staging).is_ok();
+    if !recycled {
         fs::create_dir(&staging).map_err(|e| BuildError::io(&staging, e))?;
     }
     let start = std::time::Instant::now();
-    let written = sync_into(site, &staging, cache).and_then(|w| {
+    let written = sync_into(site, &staging, recycled, cache, precompress).and_then(|w| {
         tracing::info!(
             elapsed_ms = start.elapsed().as_millis(),
             written = w.files - w.unchanged,
             unchanged = w.unchanged,
+            recycled,
             "staged the site"
         );
         swap(&staging, &out, &previous)?;
@@ -169,93 +197,178 @@ pub fn publish(site: &Site, out: &Path, cache: &CompressCache) -> Result<Written
     written
 }
 
+/// What a recycled staging folder already holds, once stale entries are gone.
+#[derive(Default)]
+struct Existing {
+    files: HashSet<PathBuf>,
+    dirs: HashSet<PathBuf>,
+}
+
 /// Makes `dir` hold exactly the site's files (and their compressed forms), writing only what
 /// differs from what is already there.
-fn sync_into(site: &Site, dir: &Path, cache: &CompressCache) -> Result<Written, BuildError> {
-    let mut wanted: Vec<(PathBuf, Payload<'_>)> = Vec::with_capacity(site.files.len() * 3);
-    for (rel, bytes) in &site.files {
-        wanted.push((rel.clone(), Payload::Plain(bytes)));
-        if is_text(rel) {
-            for ext in [Ext::Gz, Ext::Br] {
-                wanted.push((sibling(rel, ext), Payload::Compressed(bytes, ext)));
+fn sync_into(
+    site: &Site,
+    dir: &Path,
+    recycled: bool,
+    cache: &mut CompressCache,
+    precompress: bool,
+) -> Result<Written, BuildError> {
+    let needed_dirs = folders(site);
+    let existing = if recycled {
+        prune(site, dir, &needed_dirs, precompress)?
+    } else {
+        Existing::default()
+    };
+    make_folders(dir, &needed_dirs, &existing.dirs)?;
+    let cache_ref = &*cache;
+    let results: Vec<Result<(Written, Option<(PathBuf, Cached)>), BuildError>> = site
+        .files
+        .par_iter()
+        .map(|(rel, bytes)| {
+            let mut written = write_file(dir, rel, bytes, &existing)?;
+            written.bytes = bytes.len() as u64;
+            if !(precompress && is_text(rel)) {
+                return Ok((written, None));
             }
+            let forms = match cache_ref.get(rel, bytes) {
+                Some(forms) => forms,
+                None => Arc::new(
+                    Compressed::of(bytes, brotli_quality(rel))
+                        .map_err(|e| BuildError::io(dir.join(rel), e))?,
+                ),
+            };
+            for (ext, form) in [(Ext::Gz, &forms.gzip), (Ext::Br, &forms.brotli)] {
+                let copy = sibling(rel, ext);
+                match form {
+                    Some(form) => written.add(write_file(dir, &copy, form, &existing)?),
+                    // Not smaller: no copy, and none left over from an earlier build either.
+                    None if existing.files.contains(&copy) => {
+                        let path = dir.join(&copy);
+                        fs::remove_file(&path).map_err(|e| BuildError::io(&path, e))?;
+                    }
+                    None => {}
+                }
+            }
+            let cached = Cached {
+                plain: Arc::clone(bytes),
+                forms,
+            };
+            Ok((written, Some((rel.clone(), cached))))
+        })
+        .collect();
+    let mut total = Written::default();
+    let mut next = HashMap::with_capacity(if precompress { site.files.len() } else { 0 });
+    for result in results {
+        let (written, cached) = result?;
+        total.add(written);
+        next.extend(cached);
+    }
+    cache.0 = next;
+    Ok(total)
+}
+
+/// Writes one file, unless a recycled folder already holds exactly these bytes there.
+fn write_file(
+    dir: &Path,
+    rel: &Path,
+    bytes: &[u8],
+    existing: &Existing,
+) -> Result<Written, BuildError> {
+    let path = dir.join(rel);
+    let unchanged = existing.files.contains(rel) && fs::read(&path).is_ok_and(|old| old == bytes);
+    if !unchanged {
+        fs::write(&path, bytes).map_err(|e| BuildError::io(&path, e))?;
+    }
+    Ok(Written {
+        files: 1,
+        unchanged: usize::from(unchanged),
+        bytes: 0,
+        total_bytes: bytes.len() as u64,
+    })
+}
+
+/// Every folder the site's files need, relative to the output folder, ancestors included.
+fn folders(site: &Site) -> HashSet<PathBuf> {
+    let mut dirs = HashSet::new();
+    for rel in site.files.keys() {
+        let mut at = rel.parent();
+        while let Some(d) = at.filter(|d| !d.as_os_str().is_empty()) {
+            if !dirs.insert(d.to_owned()) {
+                break;
+            }
+            at = d.parent();
         }
     }
-    let keep: HashSet<&Path> = wanted.iter().map(|(p, _)| p.as_path()).collect();
-    // Stale files first, so a file can replace a folder of the same name and vice versa.
-    let mut stale_dirs = Vec::new();
+    dirs
+}
+
+/// Deletes what a recycled folder holds that this build does not write, and says what is left.
+/// Stale files go first, so a file can replace a folder of the same name and vice versa.
+fn prune(
+    site: &Site,
+    dir: &Path,
+    needed_dirs: &HashSet<PathBuf>,
+    precompress: bool,
+) -> Result<Existing, BuildError> {
+    let wanted = |rel: &Path| {
+        site.files.contains_key(rel)
+            || (precompress
+                && rel.extension().is_some_and(|e| e == "gz" || e == "br")
+                && {
+                    let text = rel.with_extension("");
+                    is_text(&text) && site.files.contains_key(&text)
+                })
+    };
+    let mut existing = Existing::default();
     for entry in WalkDir::new(dir).min_depth(1).contents_first(true) {
         let entry = entry.map_err(|e| BuildError::io(dir, e.into()))?;
         let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
         if entry.file_type().is_dir() {
-            stale_dirs.push(entry.path().to_owned());
-        } else if !keep.contains(rel) {
+            if needed_dirs.contains(rel) {
+                existing.dirs.insert(rel.to_owned());
+            } else {
+                // Everything inside was stale and is gone already (contents come first).
+                fs::remove_dir(entry.path()).map_err(|e| BuildError::io(entry.path(), e))?;
+            }
+        } else if wanted(rel) {
+            existing.files.insert(rel.to_owned());
+        } else {
             fs::remove_file(entry.path()).map_err(|e| BuildError::io(entry.path(), e))?;
         }
     }
-    for d in stale_dirs {
-        // Only empty folders go; a failure means it still holds wanted files.
-        let _ = fs::remove_dir(&d);
-    }
-    let mut dirs: Vec<PathBuf> = wanted
-        .iter()
-        .filter_map(|(p, _)| p.parent().map(|d| dir.join(d)))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    for d in &dirs {
-        fs::create_dir_all(d).map_err(|e| BuildError::io(d, e))?;
-    }
-    let results: Vec<Result<Written, BuildError>> = wanted
-        .par_iter()
-        .map(|(rel, payload)| {
-            let path = dir.join(rel);
-            let compressed;
-            let bytes: &[u8] = match payload {
-                Payload::Plain(b) => b,
-                Payload::Compressed(b, ext) => {
-                    let quality = if rel.starts_with(crate::assets::PREFIX.trim_matches('/')) {
-                        BROTLI_ASSET_QUALITY
-                    } else {
-                        BROTLI_PAGE_QUALITY
-                    };
-                    compressed = cache
-                        .get(b, quality)
-                        .map_err(|e| BuildError::io(&path, e))?;
-                    match ext {
-                        Ext::Gz => &compressed.gzip,
-                        Ext::Br => &compressed.brotli,
-                    }
-                }
-            };
-            let unchanged = fs::read(&path).is_ok_and(|old| old == bytes);
-            if !unchanged {
-                fs::write(&path, bytes).map_err(|e| BuildError::io(&path, e))?;
-            }
-            let plain = matches!(payload, Payload::Plain(_));
-            Ok(Written {
-                files: 1,
-                unchanged: usize::from(unchanged),
-                bytes: if plain { bytes.len() as u64 } else { 0 },
-                total_bytes: bytes.len() as u64,
-            })
-        })
-        .collect();
-    results.into_iter().try_fold(Written::default(), |acc, w| {
-        let w = w?;
-        Ok(Written {
-            files: acc.files + w.files,
-            unchanged: acc.unchanged + w.unchanged,
-            bytes: acc.bytes + w.bytes,
-            total_bytes: acc.total_bytes + w.total_bytes,
-        })
-    })
+    Ok(existing)
 }
 
-/// What one output file holds.
-enum Payload<'a> {
-    Plain(&'a Arc<Vec<u8>>),
-    Compressed(&'a Arc<Vec<u8>>, Ext),
+/// Creates the folders that do not exist yet, each with one `mkdir`, parents before children
+/// and every level on all cores.
+fn make_folders(
+    dir: &Path,
+    needed: &HashSet<PathBuf>,
+    existing: &HashSet<PathBuf>,
+) -> Result<(), BuildError> {
+    let mut by_depth: Vec<Vec<&Path>> = Vec::new();
+    for d in needed.iter().filter(|d| !existing.contains(*d)) {
+        let depth = d.components().count();
+        if by_depth.len() < depth {
+            by_depth.resize_with(depth, Vec::new);
+        }
+        by_depth[depth - 1].push(d);
+    }
+    for level in by_depth {
+        level.par_iter().try_for_each(|d| {
+            let path = dir.join(d);
+            fs::create_dir(&path).map_err(|e| BuildError::io(&path, e))
+        })?;
+    }
+    Ok(())
+}
+
+fn brotli_quality(rel: &Path) -> u32 {
+    if rel.starts_with(crate::assets::PREFIX.trim_matches('/')) {
+        BROTLI_ASSET_QUALITY
+    } else {
+        BROTLI_PAGE_QUALITY
+    }
 }
 
 #[derive(Clone, Copy)]

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::config::{self, SiteConfig};
@@ -108,17 +109,17 @@ struct Root {
     real: PathBuf,
 }
 
-/// Reads every file below `dir` in a stable order, skipping hidden ones. A symlink is followed
-/// only when it stays inside the site root.
+/// Reads every file below `dir` in a stable order, skipping hidden ones, on every core. A
+/// symlink is followed only when it stays inside the site root.
 fn read_tree(root: &Root, dir: &Path, errors: &mut BuildErrors) -> Vec<SourceFile> {
-    let mut out = Vec::new();
     if !dir.is_dir() {
-        return out;
+        return Vec::new();
     }
     let walker = WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    let mut entries = Vec::new();
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -133,20 +134,45 @@ fn read_tree(root: &Root, dir: &Path, errors: &mut BuildErrors) -> Vec<SourceFil
                 continue;
             }
         };
-        if entry.file_type().is_dir() {
-            continue;
+        if !entry.file_type().is_dir() {
+            entries.push(entry);
         }
-        let rel = entry
-            .path()
-            .strip_prefix(dir)
-            .unwrap_or(entry.path())
-            .to_owned();
-        match read_one(root, entry.path(), &rel) {
+    }
+    // The walk follows no links below `dir`, so a plain file it finds is inside the root when
+    // `dir` itself resolves inside: one readlink per path component for the folder, not for
+    // every file in it.
+    let inside = dir
+        .canonicalize()
+        .is_ok_and(|real| real.starts_with(&root.real));
+    let read: Vec<Result<SourceFile, BuildError>> = entries
+        .par_iter()
+        .map(|entry| {
+            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+            if inside && !entry.path_is_symlink() {
+                read_plain(root, entry.path(), rel)
+            } else {
+                read_one(root, entry.path(), rel)
+            }
+        })
+        .collect();
+    let mut out = Vec::with_capacity(read.len());
+    for file in read {
+        match file {
             Ok(file) => out.push(file),
             Err(e) => errors.0.push(e),
         }
     }
     out
+}
+
+fn read_plain(root: &Root, path: &Path, rel: &Path) -> Result<SourceFile, BuildError> {
+    let shown = display(root, path);
+    let bytes = std::fs::read(path).map_err(|e| BuildError::io(&shown, e))?;
+    Ok(SourceFile {
+        path: shown,
+        rel: rel.to_owned(),
+        bytes,
+    })
 }
 
 fn read_one(root: &Root, path: &Path, rel: &Path) -> Result<SourceFile, BuildError> {

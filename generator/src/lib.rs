@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 use indicatif::ProgressBar;
 
 pub use error::{BuildError, BuildErrors};
-use output::CompressCache;
+use output::OutputState;
 use site::{RenderCache, Site};
 use source::Sources;
 
@@ -43,7 +43,7 @@ use source::Sources;
 pub struct Builder {
     root: PathBuf,
     renders: RenderCache,
-    compressed: CompressCache,
+    output: OutputState,
     precompress: bool,
 }
 
@@ -76,7 +76,7 @@ impl Builder {
         Builder {
             root: root.into(),
             renders: RenderCache::default(),
-            compressed: CompressCache::default(),
+            output: OutputState::default(),
             precompress: true,
         }
     }
@@ -112,7 +112,7 @@ impl Builder {
     pub fn build(&mut self, out: &Path, progress: &ProgressBar) -> Result<Summary, BuildErrors> {
         let start = Instant::now();
         let site = self.check(progress)?;
-        let written = output::publish(&site, out, &mut self.compressed, self.precompress)?;
+        let written = output::publish(&site, out, &mut self.output, self.precompress)?;
         Ok(Summary {
             pages: site.pages.len(),
             templated: site.templated,

@@ -77,9 +77,9 @@ impl Levels {
 #[derive(Debug)]
 pub struct Compressed {
     /// gzip (no timestamp or name in the header, so builds are byte-identical).
-    pub gzip: Option<Vec<u8>>,
+    pub gzip: Option<Arc<Vec<u8>>>,
     /// Brotli.
-    pub brotli: Option<Vec<u8>>,
+    pub brotli: Option<Arc<Vec<u8>>>,
 }
 
 impl Compressed {
@@ -87,7 +87,7 @@ impl Compressed {
     pub fn of(bytes: &[u8], levels: Levels) -> std::io::Result<Compressed> {
         let smaller = |mut c: Vec<u8>| {
             c.shrink_to_fit();
-            (c.len() < bytes.len()).then_some(c)
+            (c.len() < bytes.len()).then(|| Arc::new(c))
         };
         Ok(Compressed {
             gzip: smaller(gzip(bytes, levels.gzip)?),
@@ -96,10 +96,21 @@ impl Compressed {
     }
 }
 
-/// The last build's compressed forms by output path, for `watch`: an output whose bytes did not
-/// change is not compressed again. Each build replaces the whole map, so it holds one build.
+/// What a builder remembers of its publishes, for `watch`: the last build's compressed forms
+/// by output path (an output whose bytes did not change is not compressed again), and what the
+/// output folder and the recycled folder hold, so a rebuild knows which files differ without
+/// reading any. Each publish replaces it all, so it holds at most two builds, sharing buffers.
 #[derive(Debug, Default)]
-pub struct CompressCache(HashMap<PathBuf, Cached>);
+pub struct OutputState {
+    compressed: HashMap<PathBuf, Cached>,
+    /// Every file the output folder holds, as this process published it.
+    published: Option<Snapshot>,
+    /// Every file the recycled folder holds, and that folder's identity then.
+    previous: Option<(Snapshot, FolderId)>,
+}
+
+/// Every file of a published folder: its bytes by path relative to the folder.
+type Snapshot = HashMap<PathBuf, Arc<Vec<u8>>>;
 
 #[derive(Debug)]
 struct Cached {
@@ -107,11 +118,32 @@ struct Cached {
     forms: Arc<Compressed>,
 }
 
-impl CompressCache {
-    fn get(&self, rel: &Path, bytes: &Arc<Vec<u8>>) -> Option<Arc<Compressed>> {
+impl OutputState {
+    fn compressed(&self, rel: &Path, bytes: &Arc<Vec<u8>>) -> Option<Arc<Compressed>> {
         // Most unchanged outputs are the very buffer the render cache kept: no comparison.
-        let hit = self.0.get(rel)?;
+        let hit = self.compressed.get(rel)?;
         (Arc::ptr_eq(&hit.plain, bytes) || hit.plain == *bytes).then(|| Arc::clone(&hit.forms))
+    }
+}
+
+/// A folder as `rename` leaves it: a folder renamed or replaced by anyone else since (another
+/// build claiming the recycled folder) has another inode or change time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FolderId {
+    dev: u64,
+    ino: u64,
+    ctime: (i64, i64),
+}
+
+impl FolderId {
+    fn of(path: &Path) -> std::io::Result<FolderId> {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::symlink_metadata(path)?;
+        Ok(FolderId {
+            dev: m.dev(),
+            ino: m.ino(),
+            ctime: (m.ctime(), m.ctime_nsec()),
+        })
     }
 }
 
@@ -210,12 +242,13 @@ pub fn brotli(bytes: &[u8], quality: u32) -> std::io::Result<Vec<u8>> {
 ///
 /// The site replaced by the swap is kept as `.<out>.previous` and recycled as the next build's
 /// staging folder: only files whose bytes changed are written and only stale ones deleted, so
-/// a rebuild of a large site costs reads, not tens of thousands of creates and unlinks. With
+/// a rebuild of a large site costs reads, not tens of thousands of creates and unlinks; when
+/// `state` knows what that folder holds (this process published it), not even reads. With
 /// nothing to recycle the folder is new and empty, and files are written without looking first.
 pub fn publish(
     site: &Site,
     out: &Path,
-    cache: &mut CompressCache,
+    state: &mut OutputState,
     precompress: bool,
 ) -> Result<Written, BuildError> {
     let out = absolute(out)?;
@@ -230,64 +263,94 @@ pub fn publish(
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(|e| BuildError::io(&staging, e))?;
     }
+    // Whatever happens next, the recycled folder is claimed or gone: forget what it held.
+    let known = state.previous.take();
+    let before = FolderId::of(&previous).ok();
     // Renaming claims the recycled folder: a concurrent build finds it gone and starts afresh.
     let recycled = fs::rename(&previous, &staging).is_ok();
     if !recycled {
         fs::create_dir(&staging).map_err(|e| BuildError::io(&staging, e))?;
     }
+    // Trust the memory only for the very folder this process left there, untouched since.
+    let known = known
+        .filter(|(_, id)| recycled && before == Some(*id))
+        .filter(|(_, id)| {
+            FolderId::of(&staging).is_ok_and(|now| (now.dev, now.ino) == (id.dev, id.ino))
+        })
+        .map(|(snapshot, _)| snapshot);
     let start = std::time::Instant::now();
-    let written = sync_into(site, &staging, recycled, cache, precompress).and_then(|w| {
-        tracing::info!(
-            elapsed_ms = start.elapsed().as_millis(),
-            written = w.files - w.unchanged,
-            unchanged = w.unchanged,
-            recycled,
-            "staged the site"
-        );
-        swap(&staging, &out, &previous)?;
-        Ok(w)
-    });
-    if written.is_err() && staging.exists() {
-        // The staging folder is ours alone; the published site is untouched either way.
-        let _ = fs::remove_dir_all(&staging);
+    let from_memory = known.is_some();
+    let done = sync_into(site, &staging, recycled, known, state, precompress).and_then(
+        |(written, snapshot)| {
+            tracing::info!(
+                elapsed_ms = start.elapsed().as_millis(),
+                written = written.files - written.unchanged,
+                unchanged = written.unchanged,
+                recycled,
+                from_memory,
+                "staged the site"
+            );
+            let kept = swap(&staging, &out, &previous)?;
+            Ok((written, snapshot, kept))
+        },
+    );
+    match done {
+        Ok((written, snapshot, kept)) => {
+            // The folder swapped out holds what the output folder held: known if this process
+            // published that too.
+            let replaced = state.published.replace(snapshot);
+            state.previous = kept.and_then(|id| replaced.map(|s| (s, id)));
+            Ok(written)
+        }
+        Err(e) => {
+            if staging.exists() {
+                // The staging folder is ours alone; the published site is untouched either way.
+                let _ = fs::remove_dir_all(&staging);
+            }
+            Err(e)
+        }
     }
-    written
 }
 
-/// What a recycled staging folder already holds, once stale entries are gone.
+/// What a recycled staging folder already holds, once stale entries are gone: each file's
+/// bytes when this process knows them, else `None` (read to compare).
 #[derive(Default)]
 struct Existing {
-    files: HashSet<PathBuf>,
+    files: HashMap<PathBuf, Option<Arc<Vec<u8>>>>,
     dirs: HashSet<PathBuf>,
 }
 
 /// Makes `dir` hold exactly the site's files (and their compressed forms), writing only what
-/// differs from what is already there.
+/// differs from what is already there. Returns what it wrote and the folder's new contents.
 fn sync_into(
     site: &Site,
     dir: &Path,
     recycled: bool,
-    cache: &mut CompressCache,
+    known: Option<Snapshot>,
+    state: &mut OutputState,
     precompress: bool,
-) -> Result<Written, BuildError> {
-    let needed_dirs = folders(site);
-    let existing = if recycled {
-        prune(site, dir, &needed_dirs, precompress)?
-    } else {
-        Existing::default()
+) -> Result<(Written, Snapshot), BuildError> {
+    let needed_dirs = folders(site.files.keys());
+    let wanted = |rel: &Path| wanted(site, rel, precompress);
+    let existing = match known {
+        Some(known) => forget_stale(dir, known, &needed_dirs, wanted)?,
+        None if recycled => prune(dir, &needed_dirs, wanted)?,
+        None => Existing::default(),
     };
     make_folders(dir, &needed_dirs, &existing.dirs)?;
-    let cache_ref = &*cache;
+    let state_ref = &*state;
     let results: Vec<Result<Synced, BuildError>> = site
         .files
         .par_iter()
         .map(|(rel, bytes)| {
+            let mut files = Vec::with_capacity(3);
             let mut written = write_file(dir, rel, bytes, &existing)?;
             written.bytes = bytes.len() as u64;
+            files.push((rel.clone(), Arc::clone(bytes)));
             if !(precompress && is_text(rel)) {
-                return Ok((written, None));
+                return Ok((written, files, None));
             }
-            let forms = match cache_ref.get(rel, bytes) {
+            let forms = match state_ref.compressed(rel, bytes) {
                 Some(forms) => forms,
                 None => Arc::new(
                     Compressed::of(bytes, Levels::of(rel))
@@ -297,9 +360,12 @@ fn sync_into(
             for (ext, form) in [(Ext::Gz, &forms.gzip), (Ext::Br, &forms.brotli)] {
                 let copy = sibling(rel, ext);
                 match form {
-                    Some(form) => written.add(write_file(dir, &copy, form, &existing)?),
+                    Some(form) => {
+                        written.add(write_file(dir, &copy, form, &existing)?);
+                        files.push((copy, Arc::clone(form)));
+                    }
                     // Not smaller: no copy, and none left over from an earlier build either.
-                    None if existing.files.contains(&copy) => {
+                    None if existing.files.contains_key(&copy) => {
                         let path = dir.join(&copy);
                         fs::remove_file(&path).map_err(|e| BuildError::io(&path, e))?;
                     }
@@ -310,34 +376,55 @@ fn sync_into(
                 plain: Arc::clone(bytes),
                 forms,
             };
-            Ok((written, Some((rel.clone(), cached))))
+            Ok((written, files, Some((rel.clone(), cached))))
         })
         .collect();
     let mut total = Written::default();
-    let mut next = HashMap::with_capacity(if precompress { site.files.len() } else { 0 });
+    let mut compressed = HashMap::with_capacity(if precompress { site.files.len() } else { 0 });
+    let mut snapshot = Snapshot::with_capacity(site.files.len() * if precompress { 3 } else { 1 });
     for result in results {
-        let (written, cached) = result?;
+        let (written, files, cached) = result?;
         total.add(written);
-        next.extend(cached);
+        snapshot.extend(files);
+        compressed.extend(cached);
     }
-    cache.0 = next;
-    Ok(total)
+    state.compressed = compressed;
+    Ok((total, snapshot))
 }
 
-/// What writing one site file did, with its compressed forms for the next build's cache.
-type Synced = (Written, Option<(PathBuf, Cached)>);
+/// Whether a file in a recycled folder is one this build writes: a site file, or the `.gz` or
+/// `.br` copy of a text one (which this build may still find not worth writing).
+fn wanted(site: &Site, rel: &Path, precompress: bool) -> bool {
+    site.files.contains_key(rel)
+        || (precompress && rel.extension().is_some_and(|e| e == "gz" || e == "br") && {
+            let text = rel.with_extension("");
+            is_text(&text) && site.files.contains_key(&text)
+        })
+}
+
+/// What writing one site file did: the files it holds (itself, its copies) and its compressed
+/// forms for the next build's cache.
+type Synced = (
+    Written,
+    Vec<(PathBuf, Arc<Vec<u8>>)>,
+    Option<(PathBuf, Cached)>,
+);
 
 /// Writes one file, unless a recycled folder already holds exactly these bytes there.
 fn write_file(
     dir: &Path,
     rel: &Path,
-    bytes: &[u8],
+    bytes: &Arc<Vec<u8>>,
     existing: &Existing,
 ) -> Result<Written, BuildError> {
     let path = dir.join(rel);
-    let unchanged = existing.files.contains(rel) && fs::read(&path).is_ok_and(|old| old == bytes);
+    let unchanged = match existing.files.get(rel) {
+        None => false,
+        Some(Some(old)) => Arc::ptr_eq(old, bytes) || old == bytes,
+        Some(None) => fs::read(&path).is_ok_and(|old| old == **bytes),
+    };
     if !unchanged {
-        fs::write(&path, bytes).map_err(|e| BuildError::io(&path, e))?;
+        fs::write(&path, &bytes[..]).map_err(|e| BuildError::io(&path, e))?;
     }
     Ok(Written {
         files: 1,
@@ -348,9 +435,9 @@ fn write_file(
 }
 
 /// Every folder the site's files need, relative to the output folder, ancestors included.
-fn folders(site: &Site) -> HashSet<PathBuf> {
+fn folders<'a>(files: impl Iterator<Item = &'a PathBuf>) -> HashSet<PathBuf> {
     let mut dirs = HashSet::new();
-    for rel in site.files.keys() {
+    for rel in files {
         let mut at = rel.parent();
         while let Some(d) = at.filter(|d| !d.as_os_str().is_empty()) {
             if !dirs.insert(d.to_owned()) {
@@ -365,18 +452,10 @@ fn folders(site: &Site) -> HashSet<PathBuf> {
 /// Deletes what a recycled folder holds that this build does not write, and says what is left.
 /// Stale files go first, so a file can replace a folder of the same name and vice versa.
 fn prune(
-    site: &Site,
     dir: &Path,
     needed_dirs: &HashSet<PathBuf>,
-    precompress: bool,
+    wanted: impl Fn(&Path) -> bool,
 ) -> Result<Existing, BuildError> {
-    let wanted = |rel: &Path| {
-        site.files.contains_key(rel)
-            || (precompress && rel.extension().is_some_and(|e| e == "gz" || e == "br") && {
-                let text = rel.with_extension("");
-                is_text(&text) && site.files.contains_key(&text)
-            })
-    };
     let mut existing = Existing::default();
     for entry in WalkDir::new(dir).min_depth(1).contents_first(true) {
         let entry = entry.map_err(|e| BuildError::io(dir, e.into()))?;
@@ -389,12 +468,49 @@ fn prune(
                 fs::remove_dir(entry.path()).map_err(|e| BuildError::io(entry.path(), e))?;
             }
         } else if wanted(rel) {
-            existing.files.insert(rel.to_owned());
+            existing.files.insert(rel.to_owned(), None);
         } else {
             fs::remove_file(entry.path()).map_err(|e| BuildError::io(entry.path(), e))?;
         }
     }
     Ok(existing)
+}
+
+/// `prune` for a folder whose every file this process knows: no walk, no reads.
+fn forget_stale(
+    dir: &Path,
+    known: Snapshot,
+    needed_dirs: &HashSet<PathBuf>,
+    wanted: impl Fn(&Path) -> bool,
+) -> Result<Existing, BuildError> {
+    let mut existing = Existing::default();
+    let known_dirs = folders(known.keys());
+    for (rel, bytes) in known {
+        if wanted(&rel) {
+            existing.files.insert(rel, Some(bytes));
+        } else {
+            remove_if_there(&dir.join(&rel), |p| fs::remove_file(p))?;
+        }
+    }
+    let mut stale: Vec<&PathBuf> = known_dirs.difference(needed_dirs).collect();
+    // Children before parents: each is empty once its stale files and folders are gone.
+    stale.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for d in stale {
+        remove_if_there(&dir.join(d), |p| fs::remove_dir(p))?;
+    }
+    existing.dirs = known_dirs.intersection(needed_dirs).cloned().collect();
+    Ok(existing)
+}
+
+/// Removes a file or folder; one already gone is what was asked for.
+fn remove_if_there(
+    path: &Path,
+    remove: impl Fn(&Path) -> std::io::Result<()>,
+) -> Result<(), BuildError> {
+    match remove(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(BuildError::io(path, e)),
+        _ => Ok(()),
+    }
 }
 
 /// Creates the folders that do not exist yet, each with one `mkdir`, parents before children
@@ -439,10 +555,12 @@ impl Ext {
 /// Puts `staging` at `out`. With an existing `out`, the two are exchanged in one atomic
 /// `renameat2(RENAME_EXCHANGE)`, so every request sees either the old or the new site; the old
 /// one is then kept at `previous` for the next build to recycle.
-fn swap(staging: &Path, out: &Path, previous: &Path) -> Result<(), BuildError> {
+/// Returns the identity of the folder kept at `previous`, if one was.
+fn swap(staging: &Path, out: &Path, previous: &Path) -> Result<Option<FolderId>, BuildError> {
     match fs::symlink_metadata(out) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return fs::rename(staging, out).map_err(|e| BuildError::io(out, e));
+            fs::rename(staging, out).map_err(|e| BuildError::io(out, e))?;
+            return Ok(None);
         }
         Err(e) => return Err(BuildError::io(out, e)),
         Ok(m) if !m.is_dir() => {
@@ -457,8 +575,9 @@ fn swap(staging: &Path, out: &Path, previous: &Path) -> Result<(), BuildError> {
     // `staging` now holds the previous site. If another build already left one, ours goes.
     if fs::rename(staging, previous).is_err() {
         fs::remove_dir_all(staging).map_err(|e| BuildError::io(staging, e))?;
+        return Ok(None);
     }
-    Ok(())
+    Ok(FolderId::of(previous).ok())
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

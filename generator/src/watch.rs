@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 use notify_debouncer_full::notify::{EventKind, RecursiveMode};
@@ -10,8 +10,12 @@ use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 
 use crate::Builder;
 
-/// How long the file system must be quiet before a rebuild: editors write in bursts.
-const DEBOUNCE: Duration = Duration::from_millis(150);
+/// How long the file system must be quiet before a rebuild: editors write in bursts, each over
+/// within a few milliseconds. Every millisecond here is a millisecond before the edit shows;
+/// an edit that lands during a rebuild just triggers the next one.
+const DEBOUNCE: Duration = Duration::from_millis(10);
+/// How often the debouncer looks for quiet paths (the default is a quarter of DEBOUNCE).
+const DEBOUNCE_TICK: Duration = Duration::from_millis(2);
 
 /// What a watch loop reports after each build.
 #[derive(Debug)]
@@ -32,17 +36,27 @@ pub fn run(
     let root = builder.root().to_owned();
     let watched = watched_paths(&root);
     let (tx, rx) = mpsc::channel::<DebounceEventResult>();
-    let mut debouncer = new_debouncer(DEBOUNCE, None, tx)?;
+    let mut debouncer = new_debouncer(DEBOUNCE, Some(DEBOUNCE_TICK), tx)?;
     for (path, mode) in &watched {
         if path.exists() {
             debouncer.watch(path, *mode)?;
         }
     }
-    let mut build = |builder: &mut Builder| match builder.build(out, &ProgressBar::hidden()) {
-        Ok(summary) => report(Outcome::Built(summary)),
-        Err(errors) => report(Outcome::Failed(errors)),
+    let mut build = |builder: &mut Builder, seen: Option<Instant>| {
+        let outcome = match builder.build(out, &ProgressBar::hidden()) {
+            Ok(summary) => Outcome::Built(summary),
+            Err(errors) => Outcome::Failed(errors),
+        };
+        if let Some(seen) = seen {
+            // From the first change the watcher saw to the new site in place (or the failure).
+            tracing::info!(
+                since_change_ms = seen.elapsed().as_secs_f64() * 1000.0,
+                "rebuild after a change"
+            );
+        }
+        report(outcome);
     };
-    build(builder);
+    build(builder, None);
     for events in rx {
         let events = match events {
             Ok(events) => events,
@@ -57,7 +71,7 @@ pub fn run(
             !matches!(e.kind, EventKind::Access(_)) && e.paths.iter().any(|p| is_source(&root, p))
         });
         if relevant {
-            build(builder);
+            build(builder, events.iter().map(|e| e.time).min());
         }
     }
     Ok(())

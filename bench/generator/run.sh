@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# Benchmark: `touchline generate` against Hugo on the same synthetic corpus, in the same run.
-# Usage: bench/generator/run.sh [N...]   (default: 1000 10000). Needs hugo and hyperfine
-# (scripts/install-deps). Prints hyperfine's summary and a median table; JSON in bench/out/.
+# Benchmark: `touchline generate` against Hugo on the same synthetic corpora, in the same run.
+# Usage: bench/generator/run.sh [--rounds R] [--shapes "flat sections"] [N...]
+#   (defaults: 5 rounds, both shapes, 1000 and 10000 pages). Needs hugo, hyperfine and python3
+#   (scripts/install-deps). Every round runs every command once, interleaved; prints a table of
+#   medians and ratios from this run, CPU times, rebuilds and peak RSS; JSON in bench/out/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-sizes=("$@")
+rounds=5
+shapes="flat sections"
+sizes=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds="$2"; shift 2 ;;
+    --shapes) shapes="$2"; shift 2 ;;
+    *) sizes+=("$1"); shift ;;
+  esac
+done
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
 for tool in hugo hyperfine python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool: run scripts/install-deps" >&2; exit 1; }
@@ -14,27 +25,12 @@ bin="$PWD/target/release/touchline"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p bench/out
-for n in "${sizes[@]}"; do
-  python3 bench/generator/make_corpus.py "$n" "$work/$n"
-  runs=5
-  [ "$n" -le 1000 ] && runs=10
-  t_cmd="$bin -q generate --root $work/$n/touchline --out $work/$n/out-touchline"
-  h_cmd="hugo --quiet -s $work/$n/hugo -d $work/$n/out-hugo"
-  # Rebuild: the output of the previous run is there (touchline recycles it, Hugo overwrites it).
-  hyperfine --warmup 1 --runs "$runs" --export-json "bench/out/generator-$n-rebuild.json" \
-    -n "touchline $n pages rebuild" "$t_cmd" -n "hugo $n pages rebuild" "$h_cmd"
-  # Cold: each run writes into a folder that does not exist yet (the `$(date)` expands per run).
-  # Not `rm -rf` between runs: ext4 then spends seconds skipping just-freed inodes on every
-  # create, a cost that tracks how many files the previous run left, not the tool under test.
-  hyperfine --runs "$runs" --export-json "bench/out/generator-$n-cold.json" \
-    -n "touchline $n pages cold" "$bin -q generate --root $work/$n/touchline --out $work/$n/cold-t-\$(date +%s%N)" \
-    -n "hugo $n pages cold" "hugo --quiet -s $work/$n/hugo -d $work/$n/cold-h-\$(date +%s%N)"
-  for kind in rebuild cold; do
-    python3 - "bench/out/generator-$n-$kind.json" <<'PY'
-import json, statistics, sys
-r = {x["command"]: statistics.median(x["times"]) for x in json.load(open(sys.argv[1]))["results"]}
-(t, tv), (h, hv) = list(r.items())
-print(f"RESULT {t}: median {tv*1000:.0f} ms | {h}: median {hv*1000:.0f} ms | touchline/hugo = {tv/hv:.2f}")
-PY
+corpora=()
+for shape in $shapes; do
+  for n in "${sizes[@]}"; do
+    python3 bench/generator/make_corpus.py --shape "$shape" "$n" "$work/corpus-$shape-$n"
+    corpora+=("$shape:$n:$work/corpus-$shape-$n")
   done
 done
+python3 bench/generator/compare.py --bin "$bin" --work "$work" --rounds "$rounds" \
+  --json bench/out/generator.json "${corpora[@]}"

@@ -133,11 +133,11 @@ pub fn try_generate_site(out: &Path) -> Result<()> {
     Ok(())
 }
 
-pub use contract::Manifest as Routes;
-
 /// Reads the route manifest the generator wrote to `<dist>/_routes.json`.
-pub fn read_routes(dist: &Path) -> Result<Routes> {
-    Ok(Routes::read(&dist.join(contract::manifest::FILE_NAME))?)
+pub fn read_routes(dist: &Path) -> Result<contract::Manifest> {
+    Ok(contract::Manifest::read(
+        &dist.join(contract::manifest::FILE_NAME),
+    )?)
 }
 
 /// Polls `condition` every 20 ms until it returns true or `timeout` passes.

@@ -14,7 +14,7 @@ use anyhow::{Context, Result, ensure};
 use contract::Route;
 use e2e::nginx::Nginx;
 use e2e::prometheus::Prometheus;
-use e2e::{ChildGuard, Routes, binary, free_port, http, wait_for_port, wait_until};
+use e2e::{ChildGuard, binary, free_port, http, wait_for_port, wait_until};
 
 /// (path label, method, status) -> requests.
 type Series = BTreeMap<(String, String, String), u64>;
@@ -29,7 +29,7 @@ struct Planned {
 }
 
 /// Every page in three spellings, every file, one asset, junk, and other methods.
-fn plan(routes: &Routes, dist: &Path) -> Result<Vec<Planned>> {
+fn plan(routes: &contract::Manifest, dist: &Path) -> Result<Vec<Planned>> {
     let get = |target: String, label: &str| Planned {
         method: "GET",
         target,

@@ -20,7 +20,7 @@ use anyhow::{Context, Result, ensure};
 use e2e::poll::{poll, unix_now};
 use e2e::remote_write::{Agent, AgentEnvironment, Api, Central};
 use e2e::replica::{Replica, count_by_target, read_access_log};
-use e2e::{Routes, dashboard, http, wait_until, workspace_root};
+use e2e::{dashboard, http, wait_until, workspace_root};
 
 /// The agent scrapes every 15 s (agent.yml) and sends within 5 s (remote write's default batch
 /// deadline): anything should arrive within a few of those.
@@ -65,7 +65,7 @@ fn requests_per_endpoint_reach_the_central_prometheus_through_the_agent() -> Res
     let tmp = tempfile::tempdir()?;
     let dist = tmp.path().join("dist");
     e2e::try_generate_site(&dist)?;
-    let routes = Routes::read(&dist)?;
+    let routes = e2e::read_routes(&dist)?;
     ensure!(
         std::path::Path::new(CA_BUNDLE).is_file(),
         "{CA_BUNDLE} is missing; install it with: apt-get install -y ca-certificates"
@@ -110,11 +110,11 @@ fn requests_per_endpoint_reach_the_central_prometheus_through_the_agent() -> Res
     // Traffic: route i gets 1 + i % 4 requests, so routes differ and a mixed-up label shows.
     let nginx = replica.nginx_port()?;
     let mut sent: BTreeMap<String, u64> = BTreeMap::new();
-    for (i, page) in routes.pages.iter().enumerate() {
+    for (i, page) in routes.pages.iter().map(contract::Route::as_str).enumerate() {
         for _ in 0..1 + i % 4 {
             let r = http::get(nginx, page)?;
             ensure!(r.status == 200, "GET {page} answered {}", r.status);
-            *sent.entry(page.clone()).or_default() += 1;
+            *sent.entry(page.to_owned()).or_default() += 1;
         }
     }
     let total: u64 = sent.values().sum();

@@ -27,7 +27,7 @@ use e2e::poll::{poll, unix_now};
 use e2e::prometheus::Prometheus;
 use e2e::remote_write::Api;
 use e2e::replica::{Replica, count_by_target, read_access_log};
-use e2e::{Routes, dashboard, http, wait_until, workspace_root};
+use e2e::{dashboard, http, wait_until, workspace_root};
 
 const JOB: &str = r#"job="touchline-sidecar""#;
 const WAIT: Duration = Duration::from_secs(30);
@@ -104,7 +104,7 @@ fn two_replicas_behind_a_balancer_count_each_request_once_when_one_stops() -> Re
     let tmp = tempfile::tempdir()?;
     let dist = tmp.path().join("dist");
     e2e::try_generate_site(&dist)?;
-    let routes = Routes::read(&dist)?;
+    let routes = e2e::read_routes(&dist)?;
 
     // The same image (one dist/) in two pods, each with its own log.
     let mut replicas = [
@@ -141,7 +141,9 @@ fn two_replicas_behind_a_balancer_count_each_request_once_when_one_stops() -> Re
     // The clients: each sends its share of ROUNDS requests to every route through the
     // balancer. Replica b is stopped once a third are answered; the clients stop at two
     // thirds until it is down, so requests run during the stop and after it.
-    let plan: Vec<&String> = (0..ROUNDS).flat_map(|_| routes.pages.iter()).collect();
+    let plan: Vec<&str> = (0..ROUNDS)
+        .flat_map(|_| routes.pages.iter().map(contract::Route::as_str))
+        .collect();
     let done = AtomicUsize::new(0);
     let gate = Gate {
         open: Mutex::new(false),
@@ -165,7 +167,7 @@ fn two_replicas_behind_a_balancer_count_each_request_once_when_one_stops() -> Re
                     answers
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
-                        .push(((*path).clone(), answer));
+                        .push(((*path).to_owned(), answer));
                     done.fetch_add(1, Ordering::SeqCst);
                 }
             });

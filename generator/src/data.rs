@@ -114,6 +114,25 @@ impl<'a> Data<'a> {
             None => Location::file(&source.path),
         }
     }
+
+    /// Where every item of `key` in data file `file` is, in order, from one parse of the file:
+    /// what each generated output points at. (`locate` parses the file per call, fine for the
+    /// one item an error is about but quadratic when called for every item of a large file.)
+    pub fn item_locations(&self, file: &str, key: &str) -> Vec<Location> {
+        let Some((source, text)) = self.files.get(file) else {
+            return Vec::new();
+        };
+        let Ok(doc) = DeTable::parse(text) else {
+            return Vec::new();
+        };
+        match doc.get_ref().get(key).map(|v| v.get_ref()) {
+            Some(DeValue::Array(items)) => items
+                .iter()
+                .map(|item| Location::span(&source.path, text, item.span()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// The byte range of an item (or of one field's value in it) in a data file's text.

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use indicatif::ProgressBar;
 
 pub use error::{BuildError, BuildErrors};
-use output::CompressCache;
+use output::OutputState;
 use site::{RenderCache, Site};
 use source::Sources;
 
@@ -47,7 +47,8 @@ use source::Sources;
 pub struct Builder {
     root: PathBuf,
     renders: RenderCache,
-    compressed: CompressCache,
+    output: OutputState,
+    precompress: bool,
 }
 
 /// What a build produced, for the one-line summary.
@@ -67,6 +68,8 @@ pub struct Summary {
     pub bytes: u64,
     /// Bytes with them.
     pub total_bytes: u64,
+    /// Whether precompressed copies were written.
+    pub precompressed: bool,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -77,8 +80,16 @@ impl Builder {
         Builder {
             root: root.into(),
             renders: RenderCache::default(),
-            compressed: CompressCache::default(),
+            output: OutputState::default(),
+            precompress: true,
         }
+    }
+
+    /// Whether text files get `.gz` and `.br` copies beside them (the default). Without them
+    /// nginx compresses on the fly, or a CDN in front does.
+    pub fn precompress(mut self, on: bool) -> Builder {
+        self.precompress = on;
+        self
     }
 
     /// The site's root folder.
@@ -106,7 +117,7 @@ impl Builder {
         let start = Instant::now();
         outdir::check(&self.root, out)?;
         let site = self.check(progress)?;
-        let written = output::publish(&site, out, &self.compressed)?;
+        let written = output::publish(&site, out, &mut self.output, self.precompress)?;
         Ok(Summary {
             pages: site.pages.len(),
             templated: site.templated,
@@ -115,6 +126,7 @@ impl Builder {
             assets: site.assets,
             bytes: written.bytes,
             total_bytes: written.total_bytes,
+            precompressed: self.precompress,
             elapsed: start.elapsed(),
         })
     }
@@ -124,16 +136,18 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} pages, {} other files ({} assets), {} of {} templated outputs rendered: {} ({} with .gz/.br) in {} ms",
+            "{} pages, {} other files ({} assets), {} of {} templated outputs rendered: {}",
             self.pages,
             self.files,
             self.assets,
             self.rendered,
             self.templated,
             human_bytes(self.bytes),
-            human_bytes(self.total_bytes),
-            self.elapsed.as_millis()
-        )
+        )?;
+        if self.precompressed {
+            write!(f, " ({} with .gz/.br)", human_bytes(self.total_bytes))?;
+        }
+        write!(f, " in {} ms", self.elapsed.as_millis())
     }
 }
 

@@ -15,6 +15,28 @@ use generator::watch::{self, Outcome};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc v3's `mi_option_purge_delay` (its `mimalloc.h`, `mi_option_e`; the test below checks
+/// the index still names it).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+#[allow(unsafe_code)]
+mod mimalloc_options {
+    unsafe extern "C" {
+        pub safe fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+        #[cfg_attr(not(test), allow(dead_code))]
+        pub safe fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
+    }
+}
+
+/// Tells mimalloc never to hand freed memory back to the kernel. By default it does so a second
+/// after a free, and a build frees and reallocates hundreds of megabytes between its steps:
+/// each time, the kernel zeroes the (transparent huge) pages again. Profiled on a 10,000-page
+/// `check`: 0.66 s of system time, 0.18 s with purging off. A build is a short process; the
+/// memory goes back when it exits, and `watch` keeps what its next rebuild will use anyway.
+fn keep_freed_memory() {
+    mimalloc_options::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+}
+
 /// Exit status when the site has problems (bad input): every one is printed.
 const EXIT_SITE_ERRORS: u8 = 1;
 /// Exit status when watching the file system fails, or serving (the port is taken, say).
@@ -69,6 +91,9 @@ struct BuildArgs {
     /// The output folder nginx serves.
     #[arg(long, default_value = "dist", env = "TOUCHLINE_OUT")]
     out: PathBuf,
+    /// Write no .gz/.br copies beside text files (nginx then compresses on the fly).
+    #[arg(long)]
+    no_precompress: bool,
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +109,7 @@ struct ServeArgs {
 }
 
 fn main() -> ExitCode {
+    keep_freed_memory();
     let cli = Cli::parse();
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
@@ -100,7 +126,7 @@ fn main() -> ExitCode {
     let quiet = cli.quiet;
     match cli.command {
         Command::Generate(args) => {
-            let mut builder = Builder::new(&args.root.root);
+            let mut builder = Builder::new(&args.root.root).precompress(!args.no_precompress);
             let progress = progress_bar(quiet);
             let result = builder.build(&args.out, &progress);
             progress.finish_and_clear();
@@ -136,7 +162,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Watch(args) => {
-            let mut builder = Builder::new(&args.root.root);
+            let mut builder = Builder::new(&args.root.root).precompress(!args.no_precompress);
             eprintln!(
                 "touchline: watching {} (Ctrl-C to stop)",
                 args.root.root.display()
@@ -196,4 +222,18 @@ fn progress_bar(quiet: bool) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_purge_delay_option_is_the_one_set() {
+        // mimalloc's default purge delay is 1000 ms; another value at this index would mean
+        // the option numbering changed under us.
+        assert_eq!(mimalloc_options::mi_option_get(MI_OPTION_PURGE_DELAY), 1000);
+        keep_freed_memory();
+        assert_eq!(mimalloc_options::mi_option_get(MI_OPTION_PURGE_DELAY), -1);
+    }
 }

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::config::{self, SiteConfig};
@@ -124,20 +125,20 @@ struct Root {
     real: PathBuf,
 }
 
-/// Reads every file below `dir` in a stable order, skipping hidden ones. A symlink is followed
-/// only to a file inside `dir` that is not hidden itself.
+/// Reads every file below `dir` in a stable order, skipping hidden ones, on every core. A
+/// symlink is followed only to a file inside `dir` that is not hidden itself.
 fn read_tree(root: &Root, dir: &Path, errors: &mut BuildErrors) -> Vec<SourceFile> {
-    let mut out = Vec::new();
     let Ok(tree) = dir.canonicalize() else {
-        return out;
+        return Vec::new();
     };
     if !tree.is_dir() {
-        return out;
+        return Vec::new();
     }
     let walker = WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    let mut entries = Vec::new();
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -146,9 +147,7 @@ fn read_tree(root: &Root, dir: &Path, errors: &mut BuildErrors) -> Vec<SourceFil
                     .path()
                     .map(Path::to_path_buf)
                     .unwrap_or_else(|| dir.to_owned());
-                errors
-                    .0
-                    .push(BuildError::io(display(root, &path), e.into()));
+                errors.push(BuildError::io(display(root, &path), e.into()));
                 continue;
             }
         };
@@ -162,18 +161,37 @@ fn read_tree(root: &Root, dir: &Path, errors: &mut BuildErrors) -> Vec<SourceFil
             ));
             continue;
         }
-        let rel = entry
-            .path()
-            .strip_prefix(dir)
-            .unwrap_or(entry.path())
-            .to_owned();
-        let link_tree = entry.path_is_symlink().then_some(tree.as_path());
-        match read_one(root, link_tree, entry.path(), &rel) {
-            Ok(file) => out.push(file),
-            Err(e) => errors.0.push(e),
-        }
+        entries.push(entry);
     }
-    out
+    // The walk follows no links below `dir`, so a plain file it finds is inside the root when
+    // `dir` itself resolves inside: one readlink per path component for the folder, not for
+    // every file in it.
+    let inside = tree.starts_with(&root.real);
+    let read: Vec<Result<SourceFile, BuildError>> = entries
+        .par_iter()
+        .map(|entry| {
+            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+            if inside && !entry.path_is_symlink() {
+                read_plain(root, entry.path(), rel)
+            } else {
+                let link_tree = entry.path_is_symlink().then_some(tree.as_path());
+                read_one(root, link_tree, entry.path(), rel)
+            }
+        })
+        .collect();
+    read.into_iter()
+        .filter_map(|file| errors.keep(file))
+        .collect()
+}
+
+fn read_plain(root: &Root, path: &Path, rel: &Path) -> Result<SourceFile, BuildError> {
+    let shown = display(root, path);
+    let bytes = std::fs::read(path).map_err(|e| BuildError::io(&shown, e))?;
+    Ok(SourceFile {
+        path: shown,
+        rel: rel.to_owned(),
+        bytes,
+    })
 }
 
 /// Reads one file; `link_tree` is the real folder a symlink's target must stay in.

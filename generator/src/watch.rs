@@ -13,8 +13,12 @@ use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 
 use crate::Builder;
 
-/// How long the file system must be quiet before a rebuild: editors write in bursts.
-const DEBOUNCE: Duration = Duration::from_millis(150);
+/// How long the file system must be quiet before a rebuild: editors write in bursts, each over
+/// within a few milliseconds. Every millisecond here is a millisecond before the edit shows;
+/// an edit that lands during a rebuild just triggers the next one.
+const DEBOUNCE: Duration = Duration::from_millis(10);
+/// How often the debouncer looks for quiet paths (the default is a quarter of DEBOUNCE).
+const DEBOUNCE_TICK: Duration = Duration::from_millis(2);
 
 /// What a watch loop reports after each build.
 #[derive(Debug)]
@@ -100,7 +104,7 @@ pub fn on_change(
         .canonicalize()
         .with_context(|| format!("resolving the site folder {}", builder.root().display()))?;
     let Signals { tx, rx } = signals;
-    let mut debouncer = new_debouncer(DEBOUNCE, None, move |events| {
+    let mut debouncer = new_debouncer(DEBOUNCE, Some(DEBOUNCE_TICK), move |events| {
         let _ = tx.send(Signal::Changed(events));
     })?;
     for (path, mode) in &watched_paths(&root) {

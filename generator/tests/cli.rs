@@ -370,6 +370,24 @@ fn a_symlink_out_of_the_site_is_refused() {
 }
 
 #[test]
+fn a_folder_linked_from_outside_the_site_is_refused() {
+    // Files below a folder are read without resolving each one's path: the folder itself must
+    // be checked, or a linked `static/` would publish whatever it points at.
+    let f = Fixture::new();
+    let outside = tempfile::tempdir().expect("outside");
+    fs::write(outside.path().join("app.css"), "body{}\n").expect("write");
+    fs::remove_dir_all(f.root().join("themes/default/static")).expect("remove static");
+    std::os::unix::fs::symlink(outside.path(), f.root().join("themes/default/static"))
+        .expect("symlink");
+    let stderr = f.fails();
+    assert!(
+        stderr.contains("themes/default/static/app.css")
+            && stderr.contains("escapes the site root"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn every_problem_is_reported_in_one_run() {
     let f = Fixture::new();
     f.write(

@@ -65,8 +65,9 @@ impl State {
         let Some(site) = &self.site else {
             return false;
         };
+        // A copy exists only where `generate` would write one (a text file it makes smaller).
         site.contains_key(Path::new(rel))
-            || compressed_of(rel).is_some_and(|(plain, _)| site.contains_key(Path::new(plain)))
+            || (compressed_of(rel).is_some() && self.file(rel).is_some())
     }
 
     /// The served site's output at `rel`. The `.gz` and `.br` copies nginx would find beside
@@ -79,12 +80,9 @@ impl State {
         }
         let (plain, gzip) = compressed_of(rel)?;
         let bytes = site.get(Path::new(plain))?;
-        let made = if gzip {
-            output::gzip(bytes)
-        } else {
-            output::brotli(bytes, output::BROTLI_PAGE_QUALITY)
-        };
-        made.map(Arc::new).ok()
+        // Exactly the copies `generate` would write: none where it would not be smaller.
+        let forms = output::Compressed::of(bytes, output::Levels::of(Path::new(plain))).ok()?;
+        if gzip { forms.gzip } else { forms.brotli }
     }
 }
 

@@ -108,6 +108,7 @@ fn item_jobs<'a>(
         }
     };
     let mut jobs = Vec::with_capacity(items.len());
+    let locations = parsed.data.item_locations(file, key);
     for (index, item) in items.iter().enumerate() {
         let item_at = |field: Option<&str>| parsed.data.locate(file, key, index, field);
         let made = item_route(generator, items, item, &item_at, &in_config).and_then(|route| {
@@ -134,7 +135,10 @@ fn item_jobs<'a>(
             page: PageContext::of_item(route.clone(), title, &sources.config.description),
             route,
             template,
-            at: item_at(None),
+            at: locations
+                .get(index)
+                .cloned()
+                .unwrap_or_else(|| item_at(None)),
             key: blake3::hash(format!("{template}\0{item}").as_bytes()),
             item: Some(item),
         });

@@ -39,19 +39,40 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step "stand-ins for the Dockerfiles' base images (deploy/images/make-standins)"
-start=$SECONDS
-deploy/images/make-standins
-echo "stand-ins ready in $((SECONDS - start)) s"
-# Every FROM that is not an earlier stage must now exist locally under exactly its name.
+# The Dockerfiles' base images, each FROM that is not an earlier stage.
+bases=()
 for file in deploy/docker/*.Dockerfile; do
   stages=()
   while read -r base alias; do
-    if [[ " ${stages[*]} " != *" $base "* ]] && ! podman image exists "$base"; then
-      die "$file: FROM $base has no local image (deploy/images/make-standins does not make it)"
-    fi
+    [[ " ${stages[*]} " == *" $base "* ]] || bases+=("$base")
     [ -z "$alias" ] || stages+=("$alias")
   done < <(sed -nE 's/^FROM[[:space:]]+([^[:space:]]+)([[:space:]]+AS[[:space:]]+([^[:space:]]+))?.*/\1 \3/Ip' "$file")
+done
+case "${TOUCHLINE_IMAGE_BASES:-standins}" in
+  standins)
+    step "stand-ins for the Dockerfiles' base images (deploy/images/make-standins)"
+    start=$SECONDS
+    deploy/images/make-standins
+    echo "stand-ins ready in $((SECONDS - start)) s"
+    ;;
+  pull)
+    # Where a registry is reachable (GitHub's CI): the real bases, pulled once, up front.
+    step "pull the Dockerfiles' real base images"
+    for base in "${bases[@]}"; do
+      first=${base%%/*}
+      if [[ "$base" == */* && ( "$first" == *.* || "$first" == *:* || "$first" == localhost ) ]]; then
+        podman pull -q "$base" > /dev/null
+      elif [[ "$base" == */* ]]; then
+        podman pull -q "docker.io/$base" > /dev/null
+      else
+        podman pull -q "docker.io/library/$base" > /dev/null
+      fi
+    done
+    ;;
+  *) die "TOUCHLINE_IMAGE_BASES is '$TOUCHLINE_IMAGE_BASES': standins (default) or pull" ;;
+esac
+for base in "${bases[@]}"; do
+  podman image exists "$base" || die "FROM $base has no local image (deploy/images/make-standins does not make it)"
 done
 
 build() { # build NAME: deploy/docker/NAME.Dockerfile as localhost/touchline-NAME:test

@@ -397,7 +397,7 @@ def check_log_location(site_root: Path, site_cfg: dict, sidecar_cfg: dict, compo
         image_uid = cfg["User"].split(":")[0]
         check(str(pod["securityContext"]["runAsUser"]) == image_uid,
               f"Kubernetes runAsUser {pod['securityContext']['runAsUser']} is not the {name} image's user {image_uid}")
-        check(services["site" if name == "site" else "sidecar"]["user"].split(":")[0] == image_uid,
+        check(services[name]["user"].split(":")[0] == image_uid,
               f"deploy/compose.yaml runs {name} as {services[name]['user']}, the image as {image_uid}")
     log(f"access log {path}: written by the site image's nginx, read by the sidecar image's CMD, "
         f"compose and the prod overlay, on one shared volume at {volume_dir} in both")

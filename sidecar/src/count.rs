@@ -4,6 +4,7 @@
 //! fast. Nothing here reads a file, a clock or a label string on the per-line path.
 
 mod hist;
+mod loss;
 mod snapshot;
 
 use crate::hash::FastMap;
@@ -11,6 +12,7 @@ use crate::parse::{LogLine, Malformed, Method, Status};
 use crate::route::{Labels, RouteId};
 
 pub use hist::{BUCKETS_US, BucketCountMismatch, Hist};
+pub use loss::{LossReason, Losses};
 pub use snapshot::{CountsSnapshot, PathCounts, RequestCount, RestoreError};
 
 /// The `outcome` label of a parsed line.
@@ -142,6 +144,7 @@ pub struct Counts {
     lines: Outcomes,
     bytes_read: u64,
     rotations: u64,
+    losses: Losses,
     last_ts: Option<i64>,
 }
 
@@ -201,6 +204,16 @@ impl Counts {
         self.rotations += 1;
     }
 
+    /// Counts a file in which lines were lost.
+    pub fn add_loss(&mut self, why: LossReason) {
+        self.losses.add(why);
+    }
+
+    /// Files in which lines were lost, by reason.
+    pub fn losses(&self) -> &Losses {
+        &self.losses
+    }
+
     /// Adds `other`'s counts to these, its route ids translated by `id`.
     pub fn merge(&mut self, other: Counts, id: impl Fn(RouteId) -> RouteId) {
         for (key, n) in other.requests {
@@ -214,6 +227,7 @@ impl Counts {
         self.lines.add_all(&other.lines);
         self.bytes_read += other.bytes_read;
         self.rotations += other.rotations;
+        self.losses.add_all(&other.losses);
         self.last_ts = max_ts(self.last_ts, other.last_ts);
     }
 
@@ -280,6 +294,7 @@ impl Counts {
             lines: self.lines.iter().map(|(k, v)| (k.to_owned(), v)).collect(),
             bytes_read: self.bytes_read,
             rotations: self.rotations,
+            losses: self.losses.snapshot(),
             last_line_timestamp: self.last_ts,
         }
     }
@@ -320,6 +335,7 @@ impl Counts {
         }
         counts.bytes_read = snap.bytes_read;
         counts.rotations = snap.rotations;
+        counts.losses = Losses::from_snapshot(&snap.losses).map_err(RestoreError::Loss)?;
         counts.last_ts = snap.last_line_timestamp;
         Ok(counts)
     }

@@ -71,6 +71,14 @@ pub const ROTATIONS: Family = Family {
     labels: &[],
 };
 
+/// `touchline_log_losses_total`.
+pub const LOSSES: Family = Family {
+    name: "touchline_log_losses_total",
+    help: "Access log files in which lines were lost, by reason (deleted before read to its end, truncated past what was read, or corrupt); each also logged as a WARN naming the file.",
+    kind: MetricType::COUNTER,
+    labels: &["reason"],
+};
+
 /// `touchline_log_last_line_timestamp_seconds`.
 pub const LAST_TS: Family = Family {
     name: "touchline_log_last_line_timestamp_seconds",
@@ -80,13 +88,14 @@ pub const LAST_TS: Family = Family {
 };
 
 /// Every family, in the order [`families`] builds them.
-pub const ALL: [Family; 7] = [
+pub const ALL: [Family; 8] = [
     REQUESTS,
     RESPONSE_BYTES,
     DURATION,
     LINES,
     BYTES_READ,
     ROTATIONS,
+    LOSSES,
     LAST_TS,
 ];
 
@@ -120,6 +129,11 @@ pub fn families(counts: &Counts, labels: &Labels) -> Vec<MetricFamily> {
         .iter()
         .map(|(outcome, n)| counter(&[("outcome", outcome)], n as f64))
         .collect();
+    let losses = counts
+        .losses()
+        .iter()
+        .map(|(why, n)| counter(&[("reason", why.as_str())], n as f64))
+        .collect();
     let last_ts = counts.last_timestamp().map(|t| gauge(t as f64));
     let mut out = vec![
         family(REQUESTS, requests),
@@ -128,6 +142,7 @@ pub fn families(counts: &Counts, labels: &Labels) -> Vec<MetricFamily> {
         family(LINES, lines),
         family(BYTES_READ, vec![counter(&[], counts.bytes_read() as f64)]),
         family(ROTATIONS, vec![counter(&[], counts.rotations() as f64)]),
+        family(LOSSES, losses),
         family(LAST_TS, last_ts.into_iter().collect()),
     ];
     out.retain(|f| !f.get_metric().is_empty());

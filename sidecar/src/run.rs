@@ -172,10 +172,15 @@ fn followers(
     tally: &Mutex<Tally>,
 ) -> Vec<Follower> {
     let now = Instant::now();
+    // When the checkpoint was written: rotated files modified later were written while down.
+    let since = cfg
+        .state
+        .as_ref()
+        .and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
     cfg.logs
         .iter()
         .map(|log| match checkpoint {
-            Some(cp) => Follower::restore(log.clone(), &cp.files, tally, now, cfg.reclaim),
+            Some(cp) => Follower::restore(log.clone(), &cp.files, since, tally, now, cfg.reclaim),
             // With a state file but no checkpoint yet, nothing has been counted: start at the
             // beginning so no line is missed. Without one, only new lines count.
             None if cfg.state.is_some() => {

@@ -3,13 +3,18 @@
 //! to the new one and the old one is quiet, so lines written between the rename and nginx's
 //! reopen are counted. Time is passed in, so the state machine is testable without sleeping.
 
+pub mod fingerprint;
+mod gz;
 mod reader;
+mod restore;
+pub mod siblings;
 
 use std::fs::{self, File};
 use std::io;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::state::{FileId, FilePosition};
 use crate::tally::Tally;
@@ -86,6 +91,11 @@ pub struct Follower {
     caught_up: bool,
     /// Open files writable, as hole punching requires.
     reclaim: bool,
+    /// The last poll failed.
+    failing: bool,
+    /// When the log path was last seen to be the current file: siblings modified after that
+    /// are files rotated in and out between two polls (a stalled sidecar).
+    checked_at: SystemTime,
 }
 
 impl Follower {
@@ -99,6 +109,8 @@ impl Follower {
             draining: Vec::new(),
             caught_up: false,
             reclaim: false,
+            failing: false,
+            checked_at: SystemTime::now(),
         }
     }
 
@@ -108,52 +120,39 @@ impl Follower {
         self
     }
 
-    /// A follower resuming from checkpointed positions. A file that has been rotated away while
-    /// the sidecar was down is found again by inode in the log's directory and drained; a new
-    /// file at the path is then read from its beginning.
+    /// A follower resuming from checkpointed positions, through the rotations that happened
+    /// while the sidecar was down (see [`restore`]); `since` is when the checkpoint was written.
     pub fn restore(
         log: PathBuf,
         positions: &[FilePosition],
+        since: Option<SystemTime>,
         tally: &Mutex<Tally>,
         now: Instant,
         reclaim: bool,
     ) -> Follower {
         let mut f = Follower::new(log, Start::Beginning).reclaiming(reclaim);
-        let at_path = fs::metadata(&f.log).ok().map(|m| FileId::of(&m));
-        for p in positions.iter().filter(|p| p.log == f.log) {
-            let found = if Some(p.id) == at_path && f.current.is_none() {
-                open(&f.log, reclaim).ok().map(|file| (file, false))
-            } else {
-                find_by_id(&f.log, p.id, reclaim).map(|file| (file, true))
-            };
-            let Some((file, draining)) = found else {
-                tracing::warn!(log = %f.log.display(), ino = p.id.ino, "checkpointed file is gone; lines after its offset are lost");
-                continue;
-            };
-            let mut reader = match Reader::open(file, p.offset, now) {
-                Ok(r) if r.id == p.id => r,
-                _ => continue,
-            };
-            let size = reader.file.metadata().map(|m| m.len()).unwrap_or(0);
-            let mut guard = lock(tally);
-            if size < p.offset {
-                // Truncated while we were down (copytruncate): start over.
-                reader.offset = 0;
-                reader.read_pos = 0;
-                guard.add_rotation();
-            }
-            if draining && !p.draining {
-                // It was the live file at the checkpoint and has been rotated since.
-                guard.add_rotation();
-            }
-            drop(guard);
-            if draining {
-                f.draining.push(reader);
-            } else {
-                f.current = Some(reader);
-            }
-        }
+        restore::restore(&mut f, positions, since, tally, now);
         f
+    }
+
+    /// Whether a sibling is a file already open, or a copy of one (its head's digest).
+    fn knows(&self, s: &siblings::Sibling) -> bool {
+        let mut open = self.current.iter().chain(&self.draining);
+        if open.clone().any(|r| r.id == s.id) {
+            return true;
+        }
+        let Ok(file) = fs::File::open(&s.path) else {
+            return false;
+        };
+        open.any(|r| {
+            r.head
+                .is_some_and(|h| fingerprint::head(&file, h.len).is_ok_and(|d| d == h))
+        })
+    }
+
+    /// Whether the last poll could not read the log (readiness is withdrawn meanwhile).
+    pub fn is_failing(&self) -> bool {
+        self.failing
     }
 
     /// The `--log` path.
@@ -167,22 +166,37 @@ impl Follower {
     }
 
     /// Positions of every open file, for a checkpoint.
-    pub fn positions(&self) -> Vec<FilePosition> {
+    pub fn positions(&mut self) -> Vec<FilePosition> {
+        let log = &self.log;
         self.current
-            .iter()
-            .map(|r| r.position(&self.log, false))
-            .chain(self.draining.iter().map(|r| r.position(&self.log, true)))
+            .iter_mut()
+            .map(|r| r.position(log, false))
+            .chain(self.draining.iter_mut().map(|r| r.position(log, true)))
             .collect()
     }
 
     /// Reads what is new in every file of this log, handles rotation, and closes drained files.
     /// Returns whether more data is waiting (the read budget ran out).
+    /// Every step runs even when an earlier one fails (rotated files are drained while the
+    /// new log cannot be opened); the first error is returned and the follower is failing
+    /// until a poll succeeds.
     pub fn poll(&mut self, now: Instant, tally: &Mutex<Tally>, buf: &mut [u8]) -> io::Result<bool> {
         // In this order: the current file's last lines before a rotation's new file's first.
-        let more = self.read_current(now, tally, buf)?
-            | self.follow_path(now, tally, buf)?
-            | self.drain(now, tally, buf)?;
+        let current = self.read_current(now, tally, buf);
+        let path = self.follow_path(now, tally, buf);
+        let drain = self.drain(now, tally, buf);
+        let more = [&current, &path, &drain]
+            .iter()
+            .any(|r| matches!(r, Ok(true)));
         self.caught_up = self.current.is_some() && !more;
+        self.failing = false;
+        for r in [current, path, drain] {
+            if let Err(e) = r {
+                self.failing = true;
+                self.caught_up = false;
+                return Err(e);
+            }
+        }
         Ok(more)
     }
 
@@ -226,6 +240,7 @@ impl Follower {
             Err(e) => return Err(e),
         };
         if self.current.as_ref().map(|c| c.id) == Some(id) {
+            self.checked_at = SystemTime::now();
             return Ok(false);
         }
         let file = open(&self.log, self.reclaim)?;
@@ -240,12 +255,43 @@ impl Follower {
             tracing::info!(log = %self.log.display(), "log rotated; draining the old file");
             lock(tally).add_rotation();
             self.draining.push(old);
+            self.current = Some(reader);
+            self.find_missed(now, tally);
+            reader = self.current.take().expect("just set");
         } else {
             tracing::info!(log = %self.log.display(), offset = start_at, "log opened");
         }
         let (_, end) = reader.read_new(tally, buf)?;
         self.current = Some(reader);
         Ok(!end)
+    }
+
+    /// After a rotation: plain siblings written since the last poll that are not open (nor
+    /// copies of open ones) were rotated in and out between two polls; drain them too.
+    fn find_missed(&mut self, now: Instant, tally: &Mutex<Tally>) {
+        let sibs = match siblings::list(&self.log) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(log = %self.log.display(), error = %e, "cannot list the log's directory; a file rotated in and out since the last poll would be missed");
+                return;
+            }
+        };
+        for s in sibs {
+            if s.gz || s.modified <= self.checked_at || self.knows(&s) {
+                continue;
+            }
+            match open(&s.path, self.reclaim).and_then(|f| Reader::open(f, 0, now)) {
+                Ok(r) => {
+                    tracing::info!(file = %s.path.display(), "a file was rotated in and out since the last poll; draining it");
+                    lock(tally).add_rotation();
+                    self.draining.push(r);
+                }
+                Err(e) => {
+                    tracing::warn!(file = %s.path.display(), error = %e, "cannot read a file rotated since the last poll; its lines are lost");
+                    lock(tally).add_loss(crate::count::LossReason::Deleted);
+                }
+            }
+        }
     }
 
     /// Reads what is new in rotated-away files, and closes those nginx has left.
@@ -297,29 +343,20 @@ impl Follower {
     }
 }
 
-/// Finds a file with the given identity in the directory of `log` (where logrotate renames).
-fn find_by_id(log: &Path, id: FileId, writable: bool) -> Option<File> {
-    let dir = match log.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
-        let meta = entry.metadata().ok()?;
-        if FileId::of(&meta) != id {
-            return None;
-        }
-        open(&entry.path(), writable).ok()
-    })
-}
-
 /// The tally, even if a panic elsewhere poisoned its lock: its counts are still the best there
 /// are.
 fn lock(tally: &Mutex<Tally>) -> std::sync::MutexGuard<'_, Tally> {
     tally.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Opens a log without blocking: a FIFO at the path would otherwise block `open()` (and with
+/// it SIGTERM) until a writer comes; [`Reader::open`] then refuses anything but a regular file.
 fn open(path: &Path, writable: bool) -> io::Result<File> {
-    fs::OpenOptions::new().read(true).write(writable).open(path)
+    fs::OpenOptions::new()
+        .read(true)
+        .write(writable)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
 }
 
 #[cfg(test)]

@@ -58,6 +58,11 @@ impl Tally {
         self.counts.add_rotation();
     }
 
+    /// Counts a file in which lines were lost.
+    pub fn add_loss(&mut self, why: crate::count::LossReason) {
+        self.counts.add_loss(why);
+    }
+
     /// The counts so far.
     pub fn counts(&self) -> &Counts {
         &self.counts

@@ -19,6 +19,9 @@ pub struct CountsSnapshot {
     pub bytes_read: u64,
     /// `touchline_log_rotations_total`.
     pub rotations: u64,
+    /// `touchline_log_losses_total` by reason (absent before checkpoint version 2).
+    #[serde(default)]
+    pub losses: BTreeMap<String, u64>,
     /// `touchline_log_last_line_timestamp_seconds`.
     pub last_line_timestamp: Option<i64>,
 }
@@ -65,6 +68,9 @@ pub enum RestoreError {
     /// A line count with an outcome label this program does not give.
     #[error("restoring counters: unknown outcome {0:?}")]
     Outcome(String),
+    /// A loss count with a reason label this program does not give.
+    #[error("restoring counters: unknown loss reason {0:?}")]
+    Loss(String),
     /// A path whose histogram has the wrong number of buckets.
     #[error("restoring counters: path {path:?} has {found} duration buckets, expected {expected}")]
     Buckets {

@@ -14,7 +14,8 @@ fn families_without_series_are_left_out() {
         [
             "touchline_log_lines_total counter",
             "touchline_log_bytes_read_total counter",
-            "touchline_log_rotations_total counter"
+            "touchline_log_rotations_total counter",
+            "touchline_log_losses_total counter"
         ]
     );
 }

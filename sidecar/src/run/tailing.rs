@@ -70,7 +70,8 @@ impl Checkpoints {
     /// Writes a checkpoint of these positions if they moved, and reclaims what it made durable.
     fn step(&mut self, followers: &mut [Follower], tally: &Mutex<Tally>, now: Instant) {
         self.last_at = now;
-        let positions: Vec<FilePosition> = followers.iter().flat_map(|f| f.positions()).collect();
+        let positions: Vec<FilePosition> =
+            followers.iter_mut().flat_map(|f| f.positions()).collect();
         if self.save(&positions, tally) && self.reclaim {
             for f in followers {
                 if let Err(e) = f.reclaim(&positions) {

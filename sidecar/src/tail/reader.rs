@@ -7,14 +7,15 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
+use super::fingerprint;
 use crate::lines::LineSplitter;
 use crate::parse::MAX_LINE;
-use crate::state::{FileId, FilePosition};
+use crate::state::{Digest, FileId, FilePosition};
 use crate::tally::Tally;
 
 /// Bytes just before the read position that are re-read at each poll to notice a truncation
 /// that the file has already grown past (copytruncate on a busy server).
-pub(super) const WITNESS: usize = 64;
+pub(super) const WITNESS: usize = super::fingerprint::WITNESS as usize;
 
 /// Most bytes read from one file in one poll, so that several logs are served fairly.
 const BUDGET: u64 = 64 << 20;
@@ -34,11 +35,23 @@ pub(super) struct Reader {
     pub(super) punched_to: u64,
     /// The [`WITNESS`] bytes before `read_pos` as last read.
     pub(super) witness: Vec<u8>,
+    /// The digest of the first [`super::fingerprint::HEAD`] bytes, once there are that many
+    /// (kept: `--reclaim` punches them later).
+    pub(super) head: Option<Digest>,
 }
 
 impl Reader {
+    /// Reads `file` from `offset`; anything but a regular file (a directory, a FIFO) is
+    /// refused: reading it would spin or block.
     pub(super) fn open(file: File, offset: u64, now: Instant) -> io::Result<Reader> {
-        let id = FileId::of(&file.metadata()?);
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file (a directory, FIFO or device cannot be followed)",
+            ));
+        }
+        let id = FileId::of(&meta);
         Ok(Reader {
             file,
             id,
@@ -48,6 +61,7 @@ impl Reader {
             last_growth: now,
             punched_to: 0,
             witness: Vec::new(),
+            head: None,
         })
     }
 
@@ -105,15 +119,31 @@ impl Reader {
         self.read_pos = 0;
         self.punched_to = 0;
         self.witness.clear();
+        self.head = None;
         self.splitter.reset();
     }
 
-    pub(super) fn position(&self, log: &Path, draining: bool) -> FilePosition {
+    /// Where reading stands, with the digests that tell this file from another on restore
+    /// (`None` if they cannot be read: then the identity alone decides, as in version 1).
+    pub(super) fn position(&mut self, log: &Path, draining: bool) -> FilePosition {
+        let head = match self.head {
+            Some(h) => Some(h),
+            None => {
+                let h = fingerprint::head(&self.file, self.offset).ok();
+                if self.offset >= fingerprint::HEAD {
+                    self.head = h;
+                }
+                h
+            }
+        };
+        let witness = fingerprint::witness(&self.file, self.offset).ok();
         FilePosition {
             log: log.to_owned(),
             id: self.id,
             offset: self.offset,
             draining,
+            head: witness.and(head),
+            witness: head.and(witness),
         }
     }
 }

@@ -199,32 +199,32 @@ fn copytruncate_does_not_count_twice() {
 }
 
 /// Checkpoints, then resumes in a fresh aggregator and follower as a restarted process would.
-fn restart(fx: &mut Fixture, f: &Follower) -> Follower {
+fn restart(fx: &mut Fixture, f: &mut Follower) -> Follower {
     let positions = f.positions();
     let snap = fx.snapshot();
     let mut agg = Tally::new(Router::open(100));
     agg.restore(&snap).expect("restore");
     fx.agg = Mutex::new(agg);
-    Follower::restore(fx.log(), &positions, &fx.agg, fx.t0, false)
+    Follower::restore(fx.log(), &positions, None, &fx.agg, fx.t0, false)
 }
 
 #[test]
 fn a_restored_follower_resumes_at_its_offset() {
-    let (mut fx, log, f) = Fixture::counting(3);
+    let (mut fx, log, mut f) = Fixture::counting(3);
     fx.append(&log, 2); // written while the sidecar is down
-    let mut f = restart(&mut fx, &f);
+    let mut f = restart(&mut fx, &mut f);
     fx.poll(&mut f, Duration::ZERO);
     assert_eq!(fx.counted(), 5);
 }
 
 #[test]
 fn a_restored_follower_finds_a_file_rotated_while_it_was_down() {
-    let (mut fx, log, f) = Fixture::counting(3);
+    let (mut fx, log, mut f) = Fixture::counting(3);
     let old = fx.dir.path().join("access.log.1");
     fx.append(&log, 2);
     fs::rename(&log, &old).expect("rename");
     fx.append(&log, 4);
-    let mut f = restart(&mut fx, &f);
+    let mut f = restart(&mut fx, &mut f);
     fx.poll(&mut f, Duration::ZERO);
     assert_eq!(fx.counted(), 9);
     assert_eq!(fx.rotations(), 1);
@@ -238,7 +238,8 @@ fn reclaim_frees_counted_blocks_and_keeps_counts_exact() {
     fx.append(&log, 20_000);
     fx.poll(&mut f, Duration::ZERO);
     let before = fs::metadata(&log).expect("stat");
-    f.reclaim(&f.positions()).expect("punch");
+    let upto = f.positions();
+    f.reclaim(&upto).expect("punch");
     let after = fs::metadata(&log).expect("stat");
     assert_eq!(
         after.len(),

@@ -1,6 +1,7 @@
 //! The `run` command: a tailing thread (blocking file I/O, inotify wake-ups, checkpoints) and
 //! the warp server, stopped together on SIGTERM/SIGINT with a final checkpoint.
 
+pub mod health;
 mod tailing;
 mod watch;
 
@@ -87,6 +88,9 @@ pub fn router(routes: Option<&Path>, max_paths: usize) -> Result<Router> {
 pub async fn run(cfg: RunConfig) -> Result<()> {
     // First: from here on SIGTERM asks for a final checkpoint instead of killing the process.
     let shutdown = shutdown_signal();
+    for log in &cfg.logs {
+        check_log(log)?;
+    }
     let mut tally = Tally::new(router(cfg.routes.as_deref(), cfg.max_paths)?);
     let checkpoint = match &cfg.state {
         Some(path) => restore(path, &mut tally)?,
@@ -107,25 +111,34 @@ pub async fn run(cfg: RunConfig) -> Result<()> {
             source,
         })?;
 
-    let registry = registry(&tally)?;
-    let ready = Arc::new(AtomicBool::new(false));
+    let health = Arc::new(health::Health::new(cfg.state.is_some())?);
+    let registry = registry(&tally, &health)?;
     let stop = Arc::new(AtomicBool::new(false));
     let (wake_tx, wake_rx) = std::sync::mpsc::channel();
     let watcher = watch::watch(&cfg.logs, wake_tx.clone());
     let shared = tailing::Shared {
         tally: tally.clone(),
-        ready: ready.clone(),
+        health: health.clone(),
         stop: stop.clone(),
         wake: wake_rx,
     };
     let checkpoints = tailing::Checkpoints::new(cfg.state.clone(), cfg.reclaim);
-    let tailer =
-        tailing::spawn(followers, shared, checkpoints).context("starting the tailing thread")?;
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    let tailer = tailing::spawn(followers, shared, checkpoints, done_tx)
+        .context("starting the tailing thread")?;
 
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    warp::serve(crate::server::routes(registry, ready))
+    // The server stops on a signal, or when the tailing thread ends by itself (a panic or a
+    // fatal error): stale counts must not go on being served.
+    let stopped = async move {
+        tokio::select! {
+            () = shutdown => {}
+            _ = done_rx => tracing::error!("the tailing thread stopped; shutting down"),
+        }
+    };
+    warp::serve(crate::server::routes(registry, health))
         .incoming(listener)
-        .graceful(shutdown)
+        .graceful(stopped)
         .run()
         .await;
 
@@ -141,10 +154,37 @@ pub async fn run(cfg: RunConfig) -> Result<()> {
     }
 }
 
+/// A `--log` that exists must be a regular file: a directory would be read in a loop, and a
+/// FIFO would block. (One that becomes so later is refused when opened, with a WARN.)
+fn check_log(log: &Path) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(meta) = std::fs::metadata(log) else {
+        return Ok(()); // not there yet: followed when it comes
+    };
+    let t = meta.file_type();
+    let what = if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if !t.is_file() {
+        "not a regular file"
+    } else {
+        return Ok(());
+    };
+    anyhow::bail!(
+        "--log {} is {what}; give the access log file itself, such as /var/log/nginx/access.log",
+        log.display()
+    )
+}
+
 /// The registry a scrape reads: the tally's families and the process' own.
-fn registry(tally: &Arc<Mutex<Tally>>) -> Result<prometheus::Registry> {
+fn registry(
+    tally: &Arc<Mutex<Tally>>,
+    health: &Arc<health::Health>,
+) -> Result<prometheus::Registry> {
     let registry = prometheus::Registry::new();
     registry.register(Box::new(TallyCollector::new(tally.clone())?))?;
+    registry.register(Box::new(health::AgeCollector(health.clone())))?;
     registry.register(Box::new(
         prometheus::process_collector::ProcessCollector::for_self(),
     ))?;

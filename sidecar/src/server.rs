@@ -1,7 +1,9 @@
 //! HTTP endpoints: `/metrics`, `/healthz`, `/readyz`; anything else is 404.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+use crate::run::health::Health;
 
 use prometheus::{Registry, TEXT_FORMAT};
 use warp::Filter;
@@ -10,9 +12,11 @@ use warp::http::StatusCode;
 /// Every route, ready for `warp::serve`.
 pub fn routes(
     registry: Registry,
-    ready: Arc<AtomicBool>,
+    health: Arc<Health>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible> + Clone {
-    let metrics = warp::path!("metrics").and(warp::get()).map(move || {
+    // HEAD answers like GET (hyper leaves the body out).
+    let get_or_head = || warp::get().or(warp::head()).unify();
+    let metrics = warp::path!("metrics").and(get_or_head()).map(move || {
         match crate::expose::encode_text(&registry.gather()) {
             Ok(body) => warp::reply::with_status(
                 warp::reply::with_header(body, "content-type", TEXT_FORMAT),
@@ -28,16 +32,12 @@ pub fn routes(
         }
     });
     let healthz = warp::path!("healthz")
-        .and(warp::get())
+        .and(get_or_head())
         .map(|| warp::reply::with_status("ok\n", StatusCode::OK));
-    let readyz = warp::path!("readyz").and(warp::get()).map(move || {
-        if ready.load(Ordering::Acquire) {
-            warp::reply::with_status("ready\n", StatusCode::OK)
-        } else {
-            warp::reply::with_status(
-                "not ready: logs not open or not read to their end\n",
-                StatusCode::SERVICE_UNAVAILABLE,
-            )
+    let readyz = warp::path!("readyz").and(get_or_head()).map(move || {
+        match health.ready(SystemTime::now()) {
+            Ok(()) => warp::reply::with_status("ready\n", StatusCode::OK),
+            Err(why) => warp::reply::with_status(why, StatusCode::SERVICE_UNAVAILABLE),
         }
     });
     let not_found =

@@ -180,7 +180,7 @@ fn bad_state_files() {
         "state_from_another_version",
         run(&[
             ("_routes.json", MANIFEST),
-            ("sidecar.state", &checkpoint(2, r#"{"per_pod": []}"#))
+            ("sidecar.state", &checkpoint(3, r#"{"per_pod": []}"#))
         ])
     );
     let unknown_method = NO_COUNTS.replace(
@@ -236,4 +236,56 @@ fn replay_prints_a_whole_exposition() {
         "replay_without_routes",
         outcome(&here, &["replay", "access.log"])
     );
+}
+
+#[test]
+fn a_directory_as_log_is_refused_at_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(common::bin())
+        .args(["run", "--listen", "127.0.0.1:0", "--log"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a directory"));
+}
+
+#[test]
+fn a_fifo_as_log_is_refused_at_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("access.log");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .expect("mkfifo");
+    let out = std::process::Command::new(common::bin())
+        .args(["run", "--listen", "127.0.0.1:0", "--log"])
+        .arg(&fifo)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a FIFO"));
+}
+
+#[test]
+fn a_routes_file_that_is_not_a_regular_file_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(common::bin())
+        .args([
+            "run",
+            "--listen",
+            "127.0.0.1:0",
+            "--routes",
+            "/dev/zero",
+            "--log",
+        ])
+        .arg(dir.path().join("access.log"))
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
 }

@@ -238,3 +238,21 @@ fn a_sigterm_right_after_the_first_answer_still_writes_the_final_checkpoint() {
     let checkpoint = fs::read_to_string(&state).expect("the final checkpoint");
     assert!(checkpoint.contains(r#""path":"/early""#), "{checkpoint}");
 }
+
+#[test]
+fn head_metrics_answers_like_get_without_a_body() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = Run::log(&dir.path().join("access.log")).start(dir.path());
+    let mut c = std::net::TcpStream::connect(s.addr).expect("connect");
+    write!(
+        c,
+        "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut raw = String::new();
+    c.read_to_string(&mut raw).expect("read");
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    assert!(raw.contains("text/plain; version=0.0.4"), "{raw}");
+    assert!(raw.ends_with("\r\n\r\n"), "no body: {raw}");
+}

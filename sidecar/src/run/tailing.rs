@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
+use super::health::Health;
 use crate::replay::CHUNK;
 use crate::state::{self, Checkpoint, FilePosition};
 use crate::tail::Follower;
@@ -27,8 +28,8 @@ pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 pub struct Shared {
     /// The counts the server exposes.
     pub tally: Arc<Mutex<Tally>>,
-    /// Set once every log is open and read to its end.
-    pub ready: Arc<AtomicBool>,
+    /// Readiness and the checkpoint's age.
+    pub health: Arc<Health>,
     /// Set on SIGTERM/SIGINT: write a last checkpoint and return.
     pub stop: Arc<AtomicBool>,
     /// File notifications (and the stop request).
@@ -36,15 +37,26 @@ pub struct Shared {
 }
 
 /// Starts the tailing thread; it returns once `shared.stop` is set and the last checkpoint
-/// is written.
+/// is written. `done` is sent when it ends, however (a panic included), so that the server
+/// stops too.
 pub fn spawn(
     followers: Vec<Follower>,
     shared: Shared,
     checkpoints: Checkpoints,
+    done: tokio::sync::oneshot::Sender<()>,
 ) -> std::io::Result<JoinHandle<Result<()>>> {
     std::thread::Builder::new()
         .name("tail".into())
-        .spawn(move || tail_loop(followers, &shared, checkpoints))
+        .spawn(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                tail_loop(followers, &shared, checkpoints)
+            }));
+            let _ = done.send(());
+            match r {
+                Ok(r) => r,
+                Err(_) => anyhow::bail!("the tailing thread panicked"),
+            }
+        })
 }
 
 /// When and where checkpoints are written.
@@ -68,17 +80,29 @@ impl Checkpoints {
     }
 
     /// Writes a checkpoint of these positions if they moved, and reclaims what it made durable.
-    fn step(&mut self, followers: &mut [Follower], tally: &Mutex<Tally>, now: Instant) {
+    /// Returns whether the counts are durable.
+    fn step(
+        &mut self,
+        followers: &mut [Follower],
+        tally: &Mutex<Tally>,
+        health: &Health,
+        now: Instant,
+    ) -> bool {
         self.last_at = now;
         let positions: Vec<FilePosition> =
             followers.iter_mut().flat_map(|f| f.positions()).collect();
-        if self.save(&positions, tally) && self.reclaim {
+        let durable = self.save(&positions, tally);
+        if durable {
+            health.set_durable(std::time::SystemTime::now());
+        }
+        if durable && self.reclaim {
             for f in followers {
                 if let Err(e) = f.reclaim(&positions) {
                     tracing::warn!(log = %f.log().display(), error = %e, "punching holes");
                 }
             }
         }
+        durable
     }
 
     /// Whether the counts up to `positions` are durable: saved now, saved before, or not meant
@@ -118,25 +142,36 @@ fn tail_loop(
     mut checkpoints: Checkpoints,
 ) -> Result<()> {
     let mut buf = vec![0u8; CHUNK];
+    let mut warned: Vec<Option<(String, Instant)>> = vec![None; followers.len()];
     loop {
         let stopping = shared.stop.load(Ordering::Acquire);
         let now = Instant::now();
         let mut more = false;
-        for f in &mut followers {
+        for (f, warned) in followers.iter_mut().zip(&mut warned) {
             match f.poll(now, &shared.tally, &mut buf) {
-                Ok(m) => more |= m,
-                Err(e) => tracing::warn!(log = %f.log().display(), error = %e, "reading log"),
+                Ok(m) => {
+                    more |= m;
+                    if warned.take().is_some() {
+                        tracing::info!(log = %f.log().display(), "reading the log again");
+                    }
+                }
+                Err(e) => warn_throttled(warned, f, &e, now),
             }
         }
-        shared.ready.store(
-            followers.iter().all(Follower::is_caught_up),
-            Ordering::Release,
-        );
-        if stopping || now.duration_since(checkpoints.last_at) >= CHECKPOINT_EVERY {
-            checkpoints.step(&mut followers, &shared.tally, now);
-        }
+        shared
+            .health
+            .set_caught_up(followers.iter().all(Follower::is_caught_up));
+        let durable = if stopping || now.duration_since(checkpoints.last_at) >= CHECKPOINT_EVERY {
+            checkpoints.step(&mut followers, &shared.tally, &shared.health, now)
+        } else {
+            true
+        };
         if stopping {
             if checkpoints.path.is_some() {
+                anyhow::ensure!(
+                    durable,
+                    "the final checkpoint could not be written; counts since the last one will be read again from the logs, or lost if the logs rotated"
+                );
                 tracing::info!("final checkpoint written");
             }
             return Ok(());
@@ -144,6 +179,27 @@ fn tail_loop(
         if !more {
             wait(&shared.wake);
         }
+    }
+}
+
+/// How often the same read error of a log is repeated in the log.
+const REWARN: Duration = Duration::from_secs(30);
+
+/// Warns of a read error once, then again only if it changes or every [`REWARN`]: a warning
+/// written into the watched directory must not turn into a flood.
+fn warn_throttled(
+    warned: &mut Option<(String, Instant)>,
+    f: &Follower,
+    e: &std::io::Error,
+    now: Instant,
+) {
+    let msg = e.to_string();
+    let repeat = warned
+        .as_ref()
+        .is_some_and(|(m, at)| *m == msg && now.duration_since(*at) < REWARN);
+    if !repeat {
+        tracing::warn!(log = %f.log().display(), error = %e, "cannot read the log; not ready until it can be read (repeated every 30 s while it lasts)");
+        *warned = Some((msg, now));
     }
 }
 

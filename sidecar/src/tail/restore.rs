@@ -168,14 +168,14 @@ fn resume(
             return;
         }
         Found::Rewritten => {
-            tracing::warn!(%log, offset = p.offset, "the log was truncated and rewritten while the sidecar was down (copytruncate), and no copy was found; lines after the checkpoint are lost");
+            tracing::warn!(%log, offset = p.offset, "the file at the log path has the checkpointed file's inode but other bytes (a new file given the deleted one's inode, or copytruncate), and the checkpointed bytes were found in no rotated file; lines after the checkpoint, if any, are lost");
             let mut t = lock(tally);
             t.add_loss(LossReason::Truncated);
             t.add_rotation();
             return;
         }
         Found::Gone => {
-            tracing::warn!(%log, ino = p.id.ino, offset = p.offset, "a checkpointed file was deleted before it was read to its end; its lines after the checkpoint are lost");
+            tracing::warn!(%log, ino = p.id.ino, offset = p.offset, "a checkpointed file was deleted before it was read to its end, and found in no rotated file; lines after the checkpoint, if any, are lost");
             let mut t = lock(tally);
             t.add_loss(LossReason::Deleted);
             t.add_rotation();

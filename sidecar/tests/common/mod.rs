@@ -12,9 +12,12 @@ use std::time::{Duration, Instant};
 /// Upper bound for anything a test waits for.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
-/// The binary under test.
+/// The binary under test (`TOUCHLINE_SIDECAR_BIN` overrides it, to measure another build
+/// with the same tests).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_touchline-sidecar"))
+    std::env::var_os("TOUCHLINE_SIDECAR_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_touchline-sidecar")))
 }
 
 /// A loopback address with a port that was free a moment ago.
@@ -151,6 +154,31 @@ impl Sidecar {
             assert!(start.elapsed() < DEADLINE, "sidecar ignored SIGTERM");
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Sends SIGTERM and returns the exit status.
+    pub fn terminate_status(mut self) -> std::process::ExitStatus {
+        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).expect("pid");
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM");
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(start.elapsed() < DEADLINE, "sidecar ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends a signal (SIGSTOP, SIGCONT).
+    pub fn signal(&self, sig: rustix::process::Signal) {
+        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).expect("pid");
+        rustix::process::kill_process(pid, sig).expect("signal");
+    }
+
+    /// The sidecar's stderr so far.
+    pub fn log_text(&self) -> String {
+        fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
     /// Sends SIGKILL and reaps the process.

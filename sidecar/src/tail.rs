@@ -277,7 +277,7 @@ impl Follower {
             }
         };
         for s in sibs {
-            if s.gz || s.modified <= self.checked_at || self.knows(&s) {
+            if s.gz || !siblings::modified_after(&s, self.checked_at) || self.knows(&s) {
                 continue;
             }
             match open(&s.path, self.reclaim).and_then(|f| Reader::open(f, 0, now)) {

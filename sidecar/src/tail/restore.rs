@@ -55,7 +55,7 @@ pub(super) fn restore(
     }
     if let Some(since) = since {
         for (i, s) in sibs.iter().enumerate() {
-            if used[i] || s.modified <= since || f.knows(s) {
+            if used[i] || !siblings::modified_after(s, since) || f.knows(s) {
                 continue;
             }
             tracing::info!(file = %s.path.display(), "reading a file rotated while the sidecar was down, from its beginning");

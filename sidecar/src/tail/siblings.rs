@@ -4,7 +4,7 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::state::FileId;
 
@@ -19,6 +19,17 @@ pub struct Sibling {
     pub modified: SystemTime,
     /// Whether it is gzip-compressed (by its name).
     pub gz: bool,
+}
+
+/// File times are coarse (ext4 stamps them from a clock that lags by up to a scheduler tick),
+/// so "modified after" allows this much before. Less than [`super::QUIET`]: a drained file
+/// is closed only after that much quiet, so a closed one is never taken for a new one.
+pub const MTIME_SLACK: Duration = Duration::from_millis(500);
+const _: () = assert!(MTIME_SLACK.as_millis() < super::QUIET.as_millis());
+
+/// Whether a sibling may have been written after `t` (see [`MTIME_SLACK`]).
+pub fn modified_after(s: &Sibling, t: SystemTime) -> bool {
+    s.modified + MTIME_SLACK > t
 }
 
 /// The directory a log is in.

@@ -6,6 +6,7 @@
 mod hist;
 mod snapshot;
 
+use crate::client::Client;
 use crate::hash::FastMap;
 use crate::parse::{LogLine, Malformed, Method, Status};
 use crate::route::{Labels, RouteId};
@@ -16,8 +17,8 @@ pub use snapshot::{CountsSnapshot, PathCounts, RequestCount, RestoreError};
 /// The `outcome` label of a parsed line.
 pub const PARSED: &str = "parsed";
 
-/// One `touchline_http_requests_total` series: route, method and status packed in a word, so
-/// counting a line hashes one integer.
+/// One `touchline_http_requests_total` series: route, client class, method and status packed
+/// in a word (32, 8, 8 and 16 bits), so counting a line hashes one integer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SeriesKey(u64);
 
@@ -27,12 +28,22 @@ const INVALID_STATUS: u64 = 0xFFFF;
 impl SeriesKey {
     /// The series of these labels.
     #[inline]
-    pub fn new(route: RouteId, method: Method, status: Status) -> SeriesKey {
+    pub fn new(route: RouteId, client: Client, method: Method, status: Status) -> SeriesKey {
         let status = match status {
             Status::Code(c) => u64::from(c),
             Status::Invalid => INVALID_STATUS,
         };
-        SeriesKey((u64::from(route.0) << 32) | ((method as u64) << 16) | status)
+        SeriesKey(
+            (u64::from(route.0) << 32) | ((client as u64) << 24) | ((method as u64) << 16) | status,
+        )
+    }
+
+    /// The client class.
+    pub fn client(self) -> Client {
+        Client::ALL
+            .get(((self.0 >> 24) & 0xFF) as usize)
+            .copied()
+            .unwrap_or(Client::Other)
     }
 
     /// The route.
@@ -43,7 +54,7 @@ impl SeriesKey {
     /// The method.
     pub fn method(self) -> Method {
         Method::ALL
-            .get(((self.0 >> 16) & 0xFFFF) as usize)
+            .get(((self.0 >> 16) & 0xFF) as usize)
             .copied()
             .unwrap_or(Method::Other)
     }
@@ -151,7 +162,10 @@ impl Counts {
     pub fn with_routes(routes: &[RouteId]) -> Counts {
         let mut counts = Counts::default();
         for route in routes {
-            counts.add_requests(SeriesKey::new(*route, Method::Get, Status::Code(200)), 0);
+            counts.add_requests(
+                SeriesKey::new(*route, Client::Human, Method::Get, Status::Code(200)),
+                0,
+            );
             counts.path_mut(*route).seen = true;
         }
         counts
@@ -170,11 +184,11 @@ impl Counts {
         *self.requests.entry(key).or_insert(0) += n;
     }
 
-    /// Counts one parsed line, whose request went to `route` with `method`.
+    /// Counts one parsed line, whose request went to `route` with `method` from `client`.
     #[inline]
-    pub fn add_line(&mut self, route: RouteId, method: Method, line: &LogLine<'_>) {
+    pub fn add_line(&mut self, route: RouteId, client: Client, method: Method, line: &LogLine<'_>) {
         self.lines.add(None, 1);
-        self.add_requests(SeriesKey::new(route, method, line.status), 1);
+        self.add_requests(SeriesKey::new(route, client, method, line.status), 1);
         let stats = self.path_mut(route);
         stats.seen = true;
         stats.bytes += line.body_bytes;
@@ -259,11 +273,14 @@ impl Counts {
                 path: labels.get(key.route()).to_owned(),
                 method: key.method().as_str().to_owned(),
                 status: key.status().label(),
+                client: key.client().as_str().to_owned(),
                 count,
             })
             .collect();
-        requests
-            .sort_by(|a, b| (&a.path, &a.method, &a.status).cmp(&(&b.path, &b.method, &b.status)));
+        requests.sort_by(|a, b| {
+            (&a.path, &a.method, &a.status, &a.client)
+                .cmp(&(&b.path, &b.method, &b.status, &b.client))
+        });
         let paths = self
             .paths()
             .map(|(route, p)| PathCounts {
@@ -296,7 +313,12 @@ impl Counts {
                 .ok_or_else(|| RestoreError::Method(rc.method.clone()))?;
             let status = Status::from_label(&rc.status)
                 .ok_or_else(|| RestoreError::Status(rc.status.clone()))?;
-            counts.add_requests(SeriesKey::new(id_for(&rc.path), method, status), rc.count);
+            let client = Client::from_label(&rc.client)
+                .ok_or_else(|| RestoreError::Client(rc.client.clone()))?;
+            counts.add_requests(
+                SeriesKey::new(id_for(&rc.path), client, method, status),
+                rc.count,
+            );
         }
         for pc in &snap.paths {
             let hist =

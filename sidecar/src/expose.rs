@@ -26,9 +26,9 @@ pub struct Family {
 /// `touchline_http_requests_total`.
 pub const REQUESTS: Family = Family {
     name: "touchline_http_requests_total",
-    help: "HTTP requests logged by nginx, by route, method and status.",
+    help: "HTTP requests logged by nginx, by route, method, status and client class.",
     kind: MetricType::COUNTER,
-    labels: &["path", "method", "status"],
+    labels: &["path", "method", "status", "client"],
 };
 
 /// `touchline_http_response_bytes_total`.
@@ -102,6 +102,7 @@ pub fn families(counts: &Counts, labels: &Labels) -> Vec<MetricFamily> {
                 ("path", labels.get(key.route())),
                 ("method", key.method().as_str()),
                 ("status", status.as_str()),
+                ("client", key.client().as_str()),
             ];
             counter(&pairs, n as f64)
         })

@@ -1,6 +1,7 @@
 //! One stream's running tally: each line parsed, its target routed, and the result counted.
 //! This is the seam between the stages; each stage's work is in its own module.
 
+use crate::client::{Classifier, Client};
 use crate::count::{Counts, CountsSnapshot, RestoreError};
 use crate::lines::LineEvent;
 use crate::parse::{LineParser, Malformed, Method, Status};
@@ -11,6 +12,7 @@ use crate::route::{Labels, OTHER_ID, Router};
 pub struct Tally {
     parser: LineParser,
     router: Router,
+    classifier: Classifier,
     counts: Counts,
 }
 
@@ -19,6 +21,7 @@ impl Tally {
     pub fn new(router: Router) -> Tally {
         Tally {
             parser: LineParser::default(),
+            classifier: Classifier::default(),
             counts: Counts::with_routes(router.initial_routes()),
             router,
         }
@@ -42,7 +45,8 @@ impl Tally {
                     Some(r) => (self.router.route(r.target), Method::from_bytes(r.method)),
                     None => (OTHER_ID, Method::Other),
                 };
-                self.counts.add_line(route, method, &parsed);
+                let client = self.classifier.classify(parsed.user_agent);
+                self.counts.add_line(route, client, method, &parsed);
             }
             Err(why) => self.counts.add_malformed(why),
         }
@@ -73,12 +77,30 @@ impl Tally {
         self.counts.lines().total()
     }
 
-    /// The request count of one series, by labels (for tests and diagnostics).
+    /// The request count of one series, by labels, summed over client classes (for tests and
+    /// diagnostics).
     pub fn requests(&self, path: &str, method: Method, status: Status) -> u64 {
+        Client::ALL
+            .into_iter()
+            .map(|c| self.client_requests(path, c, method, status))
+            .sum()
+    }
+
+    /// The request count of one series, by labels (for tests and diagnostics).
+    pub fn client_requests(
+        &self,
+        path: &str,
+        client: Client,
+        method: Method,
+        status: Status,
+    ) -> u64 {
         self.counts
             .requests()
             .filter(|(k, _)| {
-                self.router.label(k.route()) == path && k.method() == method && k.status() == status
+                self.router.label(k.route()) == path
+                    && k.client() == client
+                    && k.method() == method
+                    && k.status() == status
             })
             .map(|(_, n)| n)
             .sum()

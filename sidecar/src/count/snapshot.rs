@@ -33,8 +33,16 @@ pub struct RequestCount {
     pub method: String,
     /// Status label.
     pub status: String,
+    /// Client class label. A checkpoint written before client classes has none: its requests
+    /// are restored as `other`, since nothing says who sent them.
+    #[serde(default = "unclassified")]
+    pub client: String,
     /// Requests.
     pub count: u64,
+}
+
+fn unclassified() -> String {
+    crate::client::Client::Other.as_str().to_owned()
 }
 
 /// Per-path bytes and latency histogram.
@@ -62,6 +70,9 @@ pub enum RestoreError {
     /// A request series with a status label this program does not give.
     #[error("restoring counters: unknown status {0:?}")]
     Status(String),
+    /// A request series with a client label this program does not give.
+    #[error("restoring counters: unknown client class {0:?}")]
+    Client(String),
     /// A line count with an outcome label this program does not give.
     #[error("restoring counters: unknown outcome {0:?}")]
     Outcome(String),

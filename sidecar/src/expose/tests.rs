@@ -26,7 +26,12 @@ fn every_family_is_described_once_and_built_in_that_order() {
         br#"10.0.0.1 - - [23/Nov/2026:15:32:11 +0000] "GET / HTTP/1.1" 200 7 "-" "t" 0.004"#,
     )
     .expect("a log line");
-    counts.add_line(RouteId(0), crate::parse::Method::Get, &line);
+    counts.add_line(
+        RouteId(0),
+        crate::client::Client::Human,
+        crate::parse::Method::Get,
+        &line,
+    );
     let built: Vec<String> = families(&counts, &Labels::default())
         .iter()
         .map(|f| f.name().to_owned())

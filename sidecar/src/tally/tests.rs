@@ -46,11 +46,11 @@ fn manifest_routes_start_with_a_zero_get_200_series() {
     let families = exposed(&agg);
     assert!(
         families.contains(
-            r#"touchline_http_requests_total{path="/gandalf",method="GET",status="200"} 0"#
+            r#"touchline_http_requests_total{path="/gandalf",method="GET",status="200",client="human"} 0"#
         )
     );
     assert!(families.contains(
-        r#"touchline_http_requests_total{path="/robots.txt",method="GET",status="200"} 0"#
+        r#"touchline_http_requests_total{path="/robots.txt",method="GET",status="200",client="human"} 0"#
     ));
 }
 
@@ -142,6 +142,7 @@ fn a_refused_checkpoint_adds_nothing() {
         path: "/b".into(),
         method: "BREW".into(),
         status: "200".into(),
+        client: "human".into(),
         count: 1,
     });
     let mut fresh = Tally::new(Router::open(10));

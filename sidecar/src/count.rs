@@ -154,6 +154,8 @@ pub struct Counts {
     bytes_read: u64,
     rotations: u64,
     last_ts: Option<i64>,
+    /// Referrals by referring host id.
+    referrals: Vec<u64>,
 }
 
 impl Counts {
@@ -200,6 +202,29 @@ impl Counts {
         self.last_ts = max_ts(self.last_ts, Some(line.timestamp));
     }
 
+    /// Counts a request referred by the host with this id.
+    #[inline]
+    pub fn add_referral(&mut self, host: RouteId) {
+        *self.referral_mut(host) += 1;
+    }
+
+    fn referral_mut(&mut self, host: RouteId) -> &mut u64 {
+        let i = host.0 as usize;
+        if self.referrals.len() <= i {
+            self.referrals.resize(i + 1, 0);
+        }
+        &mut self.referrals[i]
+    }
+
+    /// Referrals by host id (index), zeros included.
+    pub fn referrals(&self) -> impl Iterator<Item = (RouteId, u64)> + '_ {
+        self.referrals
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| (RouteId(i as u32), *n))
+    }
+
     /// Counts a line that is not a log line.
     pub fn add_malformed(&mut self, why: Malformed) {
         self.lines.add(Some(why), 1);
@@ -215,8 +240,17 @@ impl Counts {
         self.rotations += 1;
     }
 
-    /// Adds `other`'s counts to these, its route ids translated by `id`.
-    pub fn merge(&mut self, other: Counts, id: impl Fn(RouteId) -> RouteId) {
+    /// Adds `other`'s counts to these, its route ids translated by `id` and its referring host
+    /// ids by `host`.
+    pub fn merge(
+        &mut self,
+        other: Counts,
+        id: impl Fn(RouteId) -> RouteId,
+        host: impl Fn(RouteId) -> RouteId,
+    ) {
+        for (h, n) in other.referrals() {
+            *self.referral_mut(host(h)) += n;
+        }
         for (key, n) in other.requests {
             self.add_requests(key.on(id(key.route())), n);
         }
@@ -266,7 +300,7 @@ impl Counts {
     }
 
     /// Every counter value with its labels as strings, for a checkpoint.
-    pub fn snapshot(&self, labels: &Labels) -> CountsSnapshot {
+    pub fn snapshot(&self, labels: &Labels, hosts: &Labels) -> CountsSnapshot {
         let mut requests: Vec<RequestCount> = self
             .requests()
             .map(|(key, count)| RequestCount {
@@ -298,14 +332,20 @@ impl Counts {
             bytes_read: self.bytes_read,
             rotations: self.rotations,
             last_line_timestamp: self.last_ts,
+            referrals: self
+                .referrals()
+                .map(|(h, n)| (hosts.get(h).to_owned(), n))
+                .collect(),
         }
     }
 
     /// The counts of a checkpoint, each label given its id by `id_for` (requests first, then
-    /// paths, in the checkpoint's order). [`Counts::merge`] then adds them to live counts.
+    /// paths, in the checkpoint's order), and each referring host its id by `host_for`.
+    /// [`Counts::merge`] then adds them to live counts.
     pub fn from_snapshot(
         snap: &CountsSnapshot,
         mut id_for: impl FnMut(&str) -> RouteId,
+        mut host_for: impl FnMut(&str) -> RouteId,
     ) -> Result<Counts, RestoreError> {
         let mut counts = Counts::default();
         for rc in &snap.requests {
@@ -343,6 +383,9 @@ impl Counts {
         counts.bytes_read = snap.bytes_read;
         counts.rotations = snap.rotations;
         counts.last_ts = snap.last_line_timestamp;
+        for (host, n) in &snap.referrals {
+            *counts.referral_mut(host_for(host)) += n;
+        }
         Ok(counts)
     }
 }

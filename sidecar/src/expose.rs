@@ -47,6 +47,14 @@ pub const DURATION: Family = Family {
     labels: &["path"],
 };
 
+/// `touchline_http_referrals_total`.
+pub const REFERRALS: Family = Family {
+    name: "touchline_http_referrals_total",
+    help: "Requests referred by another site, by referring host (bounded; the rest are other).",
+    kind: MetricType::COUNTER,
+    labels: &["host"],
+};
+
 /// `touchline_log_lines_total`.
 pub const LINES: Family = Family {
     name: "touchline_log_lines_total",
@@ -80,10 +88,11 @@ pub const LAST_TS: Family = Family {
 };
 
 /// Every family, in the order [`families`] builds them.
-pub const ALL: [Family; 7] = [
+pub const ALL: [Family; 8] = [
     REQUESTS,
     RESPONSE_BYTES,
     DURATION,
+    REFERRALS,
     LINES,
     BYTES_READ,
     ROTATIONS,
@@ -93,7 +102,7 @@ pub const ALL: [Family; 7] = [
 /// The metric families of all counters, as a scrape exposes them. A family without series is
 /// left out: it would be printed as a bare HELP/TYPE pair, which promtool accepts but tells
 /// nothing.
-pub fn families(counts: &Counts, labels: &Labels) -> Vec<MetricFamily> {
+pub fn families(counts: &Counts, labels: &Labels, hosts: &Labels) -> Vec<MetricFamily> {
     let requests = counts
         .requests()
         .map(|(key, n)| {
@@ -116,6 +125,10 @@ pub fn families(counts: &Counts, labels: &Labels) -> Vec<MetricFamily> {
             durations.push(histogram(path, &stats.hist));
         }
     }
+    let referrals = counts
+        .referrals()
+        .map(|(h, n)| counter(&[("host", hosts.get(h))], n as f64))
+        .collect();
     let lines = counts
         .lines()
         .iter()
@@ -126,6 +139,7 @@ pub fn families(counts: &Counts, labels: &Labels) -> Vec<MetricFamily> {
         family(REQUESTS, requests),
         family(RESPONSE_BYTES, bytes),
         family(DURATION, durations),
+        family(REFERRALS, referrals),
         family(LINES, lines),
         family(BYTES_READ, vec![counter(&[], counts.bytes_read() as f64)]),
         family(ROTATIONS, vec![counter(&[], counts.rotations() as f64)]),

@@ -14,6 +14,7 @@ use anyhow::{Context, Result};
 use contract::Manifest;
 
 use crate::expose::TallyCollector;
+use crate::referrer::{ReferrerArgs, Referrers};
 use crate::route::{DEFAULT_MAX_PATHS, Router};
 use crate::state::{self, Checkpoint, StateError};
 use crate::tail::{Follower, Start};
@@ -53,6 +54,9 @@ pub struct RunConfig {
     /// Distinct paths kept as labels without a manifest; the rest are "other".
     #[arg(long, env = "TOUCHLINE_SIDECAR_MAX_PATHS", default_value_t = DEFAULT_MAX_PATHS)]
     pub max_paths: usize,
+    /// Referring hosts and the site's own hosts.
+    #[command(flatten)]
+    pub referrers: ReferrerArgs,
 }
 
 /// `--listen`: an IP address and port. Host names are refused rather than resolved, so the
@@ -87,7 +91,10 @@ pub fn router(routes: Option<&Path>, max_paths: usize) -> Result<Router> {
 pub async fn run(cfg: RunConfig) -> Result<()> {
     // First: from here on SIGTERM asks for a final checkpoint instead of killing the process.
     let shutdown = shutdown_signal();
-    let mut tally = Tally::new(router(cfg.routes.as_deref(), cfg.max_paths)?);
+    let mut tally = Tally::with_referrers(
+        router(cfg.routes.as_deref(), cfg.max_paths)?,
+        Referrers::new(&cfg.referrers),
+    );
     let checkpoint = match &cfg.state {
         Some(path) => restore(path, &mut tally)?,
         None => None,

@@ -5,6 +5,7 @@ use crate::client::{Classifier, Client};
 use crate::count::{Counts, CountsSnapshot, RestoreError};
 use crate::lines::LineEvent;
 use crate::parse::{LineParser, Malformed, Method, Status};
+use crate::referrer::{Referral, Referrers};
 use crate::route::{Labels, OTHER_ID, Router};
 
 /// Lines in, counts by route out: [`LineParser`] -> [`Router`] -> [`Counts`].
@@ -13,15 +14,23 @@ pub struct Tally {
     parser: LineParser,
     router: Router,
     classifier: Classifier,
+    referrers: Referrers,
     counts: Counts,
 }
 
 impl Tally {
-    /// Empty counts; a manifest router's GET/200 series start at zero.
+    /// Empty counts; a manifest router's GET/200 series start at zero. Referring hosts have
+    /// the default table (see [`Tally::with_referrers`]).
     pub fn new(router: Router) -> Tally {
+        Tally::with_referrers(router, Referrers::default())
+    }
+
+    /// [`Tally::new`] with this table of referring hosts.
+    pub fn with_referrers(router: Router, referrers: Referrers) -> Tally {
         Tally {
             parser: LineParser::default(),
             classifier: Classifier::default(),
+            referrers,
             counts: Counts::with_routes(router.initial_routes()),
             router,
         }
@@ -46,6 +55,9 @@ impl Tally {
                     None => (OTHER_ID, Method::Other),
                 };
                 let client = self.classifier.classify(parsed.user_agent);
+                if let Referral::External(host) = self.referrers.classify(parsed.referer) {
+                    self.counts.add_referral(host);
+                }
                 self.counts.add_line(route, client, method, &parsed);
             }
             Err(why) => self.counts.add_malformed(why),
@@ -65,6 +77,11 @@ impl Tally {
     /// The counts so far.
     pub fn counts(&self) -> &Counts {
         &self.counts
+    }
+
+    /// The labels of the counts' referring host ids.
+    pub fn host_labels(&self) -> &Labels {
+        self.referrers.labels()
     }
 
     /// The labels of the counts' route ids.
@@ -109,34 +126,47 @@ impl Tally {
     /// Empty counts for a worker that counts one byte range of a file in parallel with others
     /// (`first`: the range at the file's start, which continues from these counts' routes).
     pub fn worker(&self, first: bool) -> Tally {
-        Tally::new(self.router.for_worker(first))
+        Tally::with_referrers(
+            self.router.for_worker(first),
+            self.referrers.for_worker(first),
+        )
     }
 
     /// Whether [`Tally::merge`] of this worker gives exactly the counts a sequential pass
     /// would have; if not, the file must be counted again sequentially.
     pub fn mergeable(&self, first: bool) -> bool {
-        self.router.absorbable(first)
+        self.router.absorbable(first) && self.referrers.absorbable(first)
     }
 
     /// Adds a worker's counts, as if its range had been counted here after everything so far.
     /// Workers must be merged in file order, so paths get labels in the order they first occur.
     pub fn merge(&mut self, worker: Tally) {
         let ids = self.router.absorb(&worker.router);
-        self.counts.merge(worker.counts, |r| {
-            ids.get(r.0 as usize).copied().unwrap_or(OTHER_ID)
-        });
+        let hosts = self.referrers.absorb(&worker.referrers);
+        let map = |table: &[crate::route::RouteId], r: crate::route::RouteId| {
+            table.get(r.0 as usize).copied().unwrap_or(OTHER_ID)
+        };
+        self.counts
+            .merge(worker.counts, |r| map(&ids, r), |h| map(&hosts, h));
     }
 
     /// Every counter value with labels as strings, for a checkpoint.
     pub fn snapshot(&self) -> CountsSnapshot {
-        self.counts.snapshot(self.router.labels())
+        self.counts
+            .snapshot(self.router.labels(), self.referrers.labels())
     }
 
     /// Adds a checkpoint's counts to these (normally empty) ones; nothing is added if the
     /// checkpoint is refused.
     pub fn restore(&mut self, snap: &CountsSnapshot) -> Result<(), RestoreError> {
-        let restored = Counts::from_snapshot(snap, |label| self.router.id_for_label(label))?;
-        self.counts.merge(restored, |r| r);
+        let router = &mut self.router;
+        let referrers = &mut self.referrers;
+        let restored = Counts::from_snapshot(
+            snap,
+            |label| router.id_for_label(label),
+            |host| referrers.id_for_label(host),
+        )?;
+        self.counts.merge(restored, |r| r, |h| h);
         Ok(())
     }
 }

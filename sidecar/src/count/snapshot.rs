@@ -21,6 +21,9 @@ pub struct CountsSnapshot {
     pub rotations: u64,
     /// `touchline_log_last_line_timestamp_seconds`.
     pub last_line_timestamp: Option<i64>,
+    /// `touchline_http_referrals_total` by host (absent from checkpoints of before it).
+    #[serde(default)]
+    pub referrals: BTreeMap<String, u64>,
 }
 
 /// One request series.

@@ -4,7 +4,12 @@ use crate::route::RouteId;
 
 #[test]
 fn families_without_series_are_left_out() {
-    let text = encode_text(&families(&Counts::default(), &Labels::default())).expect("encode");
+    let text = encode_text(&families(
+        &Counts::default(),
+        &Labels::default(),
+        &Labels::default(),
+    ))
+    .expect("encode");
     let names: Vec<&str> = text
         .lines()
         .filter_map(|l| l.strip_prefix("# TYPE "))
@@ -32,7 +37,8 @@ fn every_family_is_described_once_and_built_in_that_order() {
         crate::parse::Method::Get,
         &line,
     );
-    let built: Vec<String> = families(&counts, &Labels::default())
+    counts.add_referral(RouteId(0));
+    let built: Vec<String> = families(&counts, &Labels::default(), &Labels::default())
         .iter()
         .map(|f| f.name().to_owned())
         .collect();

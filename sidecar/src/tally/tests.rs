@@ -37,7 +37,7 @@ fn text(agg: &Tally) -> String {
 
 /// The families of a tally's counts, as text.
 fn exposed(agg: &Tally) -> String {
-    encode_text(&families(agg.counts(), agg.labels())).expect("encode")
+    encode_text(&families(agg.counts(), agg.labels(), agg.host_labels())).expect("encode")
 }
 
 #[test]
@@ -149,4 +149,45 @@ fn a_refused_checkpoint_adds_nothing() {
     let before = fresh.snapshot();
     assert!(fresh.restore(&snap).is_err());
     assert_eq!(fresh.snapshot(), before);
+}
+
+fn referred(target: &str, referer: &str) -> Vec<u8> {
+    format!(r#"10.0.0.1 - - [23/Nov/2026:15:32:11 +0000] "GET {target} HTTP/1.1" 200 1 "{referer}" "curl/8""#)
+        .into_bytes()
+}
+
+#[test]
+fn referrals_are_counted_by_host_without_own_hosts_and_empty_referers() {
+    let args = crate::referrer::ReferrerArgs {
+        referrers: 1,
+        site_hosts: vec!["touchline.example".into()],
+    };
+    let mut agg = Tally::with_referrers(Router::open(10), crate::referrer::Referrers::new(&args));
+    for (target, referer) in [
+        ("/a", "https://news.ycombinator.com/item?id=1"),
+        ("/b", "https://News.YCombinator.com/"),
+        ("/a", "https://google.com/"),
+        ("/a", "https://touchline.example/b"),
+        ("/a", "-"),
+    ] {
+        agg.record_line(&referred(target, referer));
+    }
+    let text = exposed(&agg);
+    assert!(
+        text.contains(r#"touchline_http_referrals_total{host="news.ycombinator.com"} 2"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"touchline_http_referrals_total{host="other"} 1"#),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("touchline_http_referrals_total{").count(),
+        2,
+        "{text}"
+    );
+
+    let mut back = Tally::with_referrers(Router::open(10), crate::referrer::Referrers::new(&args));
+    back.restore(&agg.snapshot()).expect("restore");
+    assert_eq!(exposed(&back), text);
 }

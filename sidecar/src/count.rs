@@ -8,11 +8,12 @@ mod snapshot;
 
 use crate::client::Client;
 use crate::hash::FastMap;
+use crate::missing::Source;
 use crate::parse::{LogLine, Malformed, Method, Status};
 use crate::route::{Labels, RouteId};
 
 pub use hist::{BUCKETS_US, BucketCountMismatch, Hist};
-pub use snapshot::{CountsSnapshot, PathCounts, RequestCount, RestoreError};
+pub use snapshot::{CountsSnapshot, NotFoundCount, PathCounts, RequestCount, RestoreError};
 
 /// The `outcome` label of a parsed line.
 pub const PARSED: &str = "parsed";
@@ -156,6 +157,8 @@ pub struct Counts {
     last_ts: Option<i64>,
     /// Referrals by referring host id.
     referrals: Vec<u64>,
+    /// 404s by missing path id, then [`Source`].
+    not_found: Vec<[u64; 3]>,
 }
 
 impl Counts {
@@ -216,7 +219,32 @@ impl Counts {
         &mut self.referrals[i]
     }
 
-    /// Referrals by host id (index), zeros included.
+    /// Counts a 404 for the missing path with this id, from `source`.
+    #[inline]
+    pub fn add_not_found(&mut self, page: RouteId, source: Source) {
+        self.not_found_mut(page)[source as usize] += 1;
+    }
+
+    fn not_found_mut(&mut self, page: RouteId) -> &mut [u64; 3] {
+        let i = page.0 as usize;
+        if self.not_found.len() <= i {
+            self.not_found.resize(i + 1, [0; 3]);
+        }
+        &mut self.not_found[i]
+    }
+
+    /// 404s by missing path id and source, zeros left out.
+    pub fn not_found(&self) -> impl Iterator<Item = (RouteId, Source, u64)> + '_ {
+        self.not_found.iter().enumerate().flat_map(|(i, by)| {
+            Source::ALL
+                .into_iter()
+                .zip(*by)
+                .filter(|(_, n)| *n > 0)
+                .map(move |(s, n)| (RouteId(i as u32), s, n))
+        })
+    }
+
+    /// Referrals by host id (index), zeros left out.
     pub fn referrals(&self) -> impl Iterator<Item = (RouteId, u64)> + '_ {
         self.referrals
             .iter()
@@ -240,14 +268,18 @@ impl Counts {
         self.rotations += 1;
     }
 
-    /// Adds `other`'s counts to these, its route ids translated by `id` and its referring host
-    /// ids by `host`.
+    /// Adds `other`'s counts to these, its route ids translated by `id`, its referring host
+    /// ids by `host` and its missing path ids by `page`.
     pub fn merge(
         &mut self,
         other: Counts,
         id: impl Fn(RouteId) -> RouteId,
         host: impl Fn(RouteId) -> RouteId,
+        page: impl Fn(RouteId) -> RouteId,
     ) {
+        for (p, source, n) in other.not_found() {
+            self.not_found_mut(page(p))[source as usize] += n;
+        }
         for (h, n) in other.referrals() {
             *self.referral_mut(host(h)) += n;
         }
@@ -300,7 +332,7 @@ impl Counts {
     }
 
     /// Every counter value with its labels as strings, for a checkpoint.
-    pub fn snapshot(&self, labels: &Labels, hosts: &Labels) -> CountsSnapshot {
+    pub fn snapshot(&self, labels: &Labels, hosts: &Labels, pages: &Labels) -> CountsSnapshot {
         let mut requests: Vec<RequestCount> = self
             .requests()
             .map(|(key, count)| RequestCount {
@@ -336,16 +368,25 @@ impl Counts {
                 .referrals()
                 .map(|(h, n)| (hosts.get(h).to_owned(), n))
                 .collect(),
+            not_found: self
+                .not_found()
+                .map(|(p, source, count)| NotFoundCount {
+                    path: pages.get(p).to_owned(),
+                    referer: source.as_str().to_owned(),
+                    count,
+                })
+                .collect(),
         }
     }
 
     /// The counts of a checkpoint, each label given its id by `id_for` (requests first, then
-    /// paths, in the checkpoint's order), and each referring host its id by `host_for`.
-    /// [`Counts::merge`] then adds them to live counts.
+    /// paths, in the checkpoint's order), each referring host its id by `host_for` and each
+    /// missing path by `page_for`. [`Counts::merge`] then adds them to live counts.
     pub fn from_snapshot(
         snap: &CountsSnapshot,
         mut id_for: impl FnMut(&str) -> RouteId,
         mut host_for: impl FnMut(&str) -> RouteId,
+        mut page_for: impl FnMut(&str) -> RouteId,
     ) -> Result<Counts, RestoreError> {
         let mut counts = Counts::default();
         for rc in &snap.requests {
@@ -385,6 +426,11 @@ impl Counts {
         counts.last_ts = snap.last_line_timestamp;
         for (host, n) in &snap.referrals {
             *counts.referral_mut(host_for(host)) += n;
+        }
+        for nf in &snap.not_found {
+            let source = Source::from_label(&nf.referer)
+                .ok_or_else(|| RestoreError::Referer(nf.referer.clone()))?;
+            counts.not_found_mut(page_for(&nf.path))[source as usize] += nf.count;
         }
         Ok(counts)
     }

@@ -10,6 +10,17 @@ use crate::route::Labels;
 
 pub use collector::{TallyCollector, encode_text};
 
+/// The label tables of a [`Counts`] value's ids.
+#[derive(Debug, Clone, Copy)]
+pub struct Tables<'a> {
+    /// `path` of requests, bytes and durations.
+    pub routes: &'a Labels,
+    /// `host` of referrals.
+    pub hosts: &'a Labels,
+    /// `path` of 404s.
+    pub pages: &'a Labels,
+}
+
 /// One metric family the sidecar exposes.
 #[derive(Debug, Clone, Copy)]
 pub struct Family {
@@ -55,6 +66,14 @@ pub const REFERRALS: Family = Family {
     labels: &["host"],
 };
 
+/// `touchline_http_not_found_total`.
+pub const NOT_FOUND: Family = Family {
+    name: "touchline_http_not_found_total",
+    help: "404 responses by missing path (bounded; the rest are other) and referer (none, internal: a broken link on the site, external).",
+    kind: MetricType::COUNTER,
+    labels: &["path", "referer"],
+};
+
 /// `touchline_log_lines_total`.
 pub const LINES: Family = Family {
     name: "touchline_log_lines_total",
@@ -88,11 +107,12 @@ pub const LAST_TS: Family = Family {
 };
 
 /// Every family, in the order [`families`] builds them.
-pub const ALL: [Family; 8] = [
+pub const ALL: [Family; 9] = [
     REQUESTS,
     RESPONSE_BYTES,
     DURATION,
     REFERRALS,
+    NOT_FOUND,
     LINES,
     BYTES_READ,
     ROTATIONS,
@@ -102,7 +122,8 @@ pub const ALL: [Family; 8] = [
 /// The metric families of all counters, as a scrape exposes them. A family without series is
 /// left out: it would be printed as a bare HELP/TYPE pair, which promtool accepts but tells
 /// nothing.
-pub fn families(counts: &Counts, labels: &Labels, hosts: &Labels) -> Vec<MetricFamily> {
+pub fn families(counts: &Counts, tables: &Tables<'_>) -> Vec<MetricFamily> {
+    let (labels, hosts, pages) = (tables.routes, tables.hosts, tables.pages);
     let requests = counts
         .requests()
         .map(|(key, n)| {
@@ -129,6 +150,15 @@ pub fn families(counts: &Counts, labels: &Labels, hosts: &Labels) -> Vec<MetricF
         .referrals()
         .map(|(h, n)| counter(&[("host", hosts.get(h))], n as f64))
         .collect();
+    let not_found = counts
+        .not_found()
+        .map(|(p, source, n)| {
+            counter(
+                &[("path", pages.get(p)), ("referer", source.as_str())],
+                n as f64,
+            )
+        })
+        .collect();
     let lines = counts
         .lines()
         .iter()
@@ -140,6 +170,7 @@ pub fn families(counts: &Counts, labels: &Labels, hosts: &Labels) -> Vec<MetricF
         family(RESPONSE_BYTES, bytes),
         family(DURATION, durations),
         family(REFERRALS, referrals),
+        family(NOT_FOUND, not_found),
         family(LINES, lines),
         family(BYTES_READ, vec![counter(&[], counts.bytes_read() as f64)]),
         family(ROTATIONS, vec![counter(&[], counts.rotations() as f64)]),

@@ -10,6 +10,7 @@
 //!   or by `--max-paths`; ids to `path` labels.
 //! - [`client`]: a user agent to a [`client::Client`] class, by the vendored crawler list.
 //! - [`referrer`]: a referer to its host, and the bounded table of referring hosts.
+//! - [`missing`]: a 404's target to its normalised path, and the bounded table of them.
 //! - [`count`]: plain [`count::Counts`] per route, client class, method and status; merges,
 //!   and converts to and from a checkpoint's [`count::CountsSnapshot`].
 //! - [`expose`]: Prometheus metric families of counts and labels.
@@ -29,6 +30,7 @@ pub mod count;
 pub mod expose;
 pub mod hash;
 pub mod lines;
+pub mod missing;
 pub mod parse;
 pub mod referrer;
 pub mod replay;

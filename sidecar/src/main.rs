@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use sidecar::expose::{TallyCollector, encode_text};
+use sidecar::missing::Missing;
 use sidecar::referrer::{ReferrerArgs, Referrers};
 use sidecar::route::DEFAULT_MAX_PATHS;
 use sidecar::run::{RunConfig, router};
@@ -41,7 +42,7 @@ enum Command {
         /// Distinct paths kept as labels without a manifest.
         #[arg(long, env = "TOUCHLINE_SIDECAR_MAX_PATHS", default_value_t = DEFAULT_MAX_PATHS)]
         max_paths: usize,
-        /// Referring hosts and the site's own hosts.
+        /// Referring hosts, the site's own hosts and missing paths.
         #[command(flatten)]
         referrers: ReferrerArgs,
     },
@@ -90,7 +91,11 @@ fn replay(
     max_paths: usize,
     referrers: &ReferrerArgs,
 ) -> Result<()> {
-    let mut tally = Tally::with_referrers(router(routes, max_paths)?, Referrers::new(referrers));
+    let mut tally = Tally::with_tables(
+        router(routes, max_paths)?,
+        Referrers::new(referrers),
+        Missing::new(referrers.max_missing),
+    );
     for f in files {
         sidecar::replay::replay_file(&mut tally, f)?;
     }

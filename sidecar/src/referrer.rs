@@ -13,7 +13,7 @@ pub const DEFAULT_REFERRERS: usize = 20;
 /// Longest host name (RFC 1035), longer "hosts" are junk and count as `other`.
 const MAX_HOST: usize = 253;
 
-/// `--referrers` and `--site-host`, shared by `run`, `replay` and `report`.
+/// `--referrers`, `--site-host` and `--max-missing`, shared by `run` and `replay`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ReferrerArgs {
     /// Referring hosts kept as labels of touchline_http_referrals_total (the first N
@@ -28,6 +28,10 @@ pub struct ReferrerArgs {
         value_delimiter = ','
     )]
     pub site_hosts: Vec<String>,
+    /// Missing paths kept as labels of touchline_http_not_found_total (the first N distinct
+    /// ones; the rest are "other").
+    #[arg(long, env = "TOUCHLINE_SIDECAR_MAX_MISSING", default_value_t = crate::missing::DEFAULT_MAX_MISSING)]
+    pub max_missing: usize,
 }
 
 /// What a referer is.
@@ -54,6 +58,7 @@ impl Default for Referrers {
         Referrers::new(&ReferrerArgs {
             referrers: DEFAULT_REFERRERS,
             site_hosts: Vec::new(),
+            max_missing: crate::missing::DEFAULT_MAX_MISSING,
         })
     }
 }

@@ -14,6 +14,7 @@ use anyhow::{Context, Result};
 use contract::Manifest;
 
 use crate::expose::TallyCollector;
+use crate::missing::Missing;
 use crate::referrer::{ReferrerArgs, Referrers};
 use crate::route::{DEFAULT_MAX_PATHS, Router};
 use crate::state::{self, Checkpoint, StateError};
@@ -54,7 +55,7 @@ pub struct RunConfig {
     /// Distinct paths kept as labels without a manifest; the rest are "other".
     #[arg(long, env = "TOUCHLINE_SIDECAR_MAX_PATHS", default_value_t = DEFAULT_MAX_PATHS)]
     pub max_paths: usize,
-    /// Referring hosts and the site's own hosts.
+    /// Referring hosts, the site's own hosts and missing paths.
     #[command(flatten)]
     pub referrers: ReferrerArgs,
 }
@@ -91,9 +92,10 @@ pub fn router(routes: Option<&Path>, max_paths: usize) -> Result<Router> {
 pub async fn run(cfg: RunConfig) -> Result<()> {
     // First: from here on SIGTERM asks for a final checkpoint instead of killing the process.
     let shutdown = shutdown_signal();
-    let mut tally = Tally::with_referrers(
+    let mut tally = Tally::with_tables(
         router(cfg.routes.as_deref(), cfg.max_paths)?,
         Referrers::new(&cfg.referrers),
+        Missing::new(cfg.referrers.max_missing),
     );
     let checkpoint = match &cfg.state {
         Some(path) => restore(path, &mut tally)?,

@@ -4,6 +4,7 @@
 use crate::client::{Classifier, Client};
 use crate::count::{Counts, CountsSnapshot, RestoreError};
 use crate::lines::LineEvent;
+use crate::missing::{Missing, Source};
 use crate::parse::{LineParser, Malformed, Method, Status};
 use crate::referrer::{Referral, Referrers};
 use crate::route::{Labels, OTHER_ID, Router};
@@ -15,6 +16,7 @@ pub struct Tally {
     router: Router,
     classifier: Classifier,
     referrers: Referrers,
+    missing: Missing,
     counts: Counts,
 }
 
@@ -27,10 +29,16 @@ impl Tally {
 
     /// [`Tally::new`] with this table of referring hosts.
     pub fn with_referrers(router: Router, referrers: Referrers) -> Tally {
+        Tally::with_tables(router, referrers, Missing::default())
+    }
+
+    /// [`Tally::new`] with these tables of referring hosts and missing paths.
+    pub fn with_tables(router: Router, referrers: Referrers, missing: Missing) -> Tally {
         Tally {
             parser: LineParser::default(),
             classifier: Classifier::default(),
             referrers,
+            missing,
             counts: Counts::with_routes(router.initial_routes()),
             router,
         }
@@ -55,8 +63,15 @@ impl Tally {
                     None => (OTHER_ID, Method::Other),
                 };
                 let client = self.classifier.classify(parsed.user_agent);
-                if let Referral::External(host) = self.referrers.classify(parsed.referer) {
+                let referral = self.referrers.classify(parsed.referer);
+                if let Referral::External(host) = referral {
                     self.counts.add_referral(host);
+                }
+                if parsed.status == Status::Code(404) {
+                    let page = parsed
+                        .request_line()
+                        .map_or(OTHER_ID, |r| self.missing.page(r.target));
+                    self.counts.add_not_found(page, Source::of(referral));
                 }
                 self.counts.add_line(route, client, method, &parsed);
             }
@@ -77,6 +92,20 @@ impl Tally {
     /// The counts so far.
     pub fn counts(&self) -> &Counts {
         &self.counts
+    }
+
+    /// Every label table of the counts' ids.
+    pub fn tables(&self) -> crate::expose::Tables<'_> {
+        crate::expose::Tables {
+            routes: self.router.labels(),
+            hosts: self.referrers.labels(),
+            pages: self.missing.labels(),
+        }
+    }
+
+    /// The labels of the counts' missing path ids.
+    pub fn missing_labels(&self) -> &Labels {
+        self.missing.labels()
     }
 
     /// The labels of the counts' referring host ids.
@@ -126,16 +155,19 @@ impl Tally {
     /// Empty counts for a worker that counts one byte range of a file in parallel with others
     /// (`first`: the range at the file's start, which continues from these counts' routes).
     pub fn worker(&self, first: bool) -> Tally {
-        Tally::with_referrers(
+        Tally::with_tables(
             self.router.for_worker(first),
             self.referrers.for_worker(first),
+            self.missing.for_worker(first),
         )
     }
 
     /// Whether [`Tally::merge`] of this worker gives exactly the counts a sequential pass
     /// would have; if not, the file must be counted again sequentially.
     pub fn mergeable(&self, first: bool) -> bool {
-        self.router.absorbable(first) && self.referrers.absorbable(first)
+        self.router.absorbable(first)
+            && self.referrers.absorbable(first)
+            && self.missing.absorbable(first)
     }
 
     /// Adds a worker's counts, as if its range had been counted here after everything so far.
@@ -143,17 +175,25 @@ impl Tally {
     pub fn merge(&mut self, worker: Tally) {
         let ids = self.router.absorb(&worker.router);
         let hosts = self.referrers.absorb(&worker.referrers);
+        let pages = self.missing.absorb(&worker.missing);
         let map = |table: &[crate::route::RouteId], r: crate::route::RouteId| {
             table.get(r.0 as usize).copied().unwrap_or(OTHER_ID)
         };
-        self.counts
-            .merge(worker.counts, |r| map(&ids, r), |h| map(&hosts, h));
+        self.counts.merge(
+            worker.counts,
+            |r| map(&ids, r),
+            |h| map(&hosts, h),
+            |p| map(&pages, p),
+        );
     }
 
     /// Every counter value with labels as strings, for a checkpoint.
     pub fn snapshot(&self) -> CountsSnapshot {
-        self.counts
-            .snapshot(self.router.labels(), self.referrers.labels())
+        self.counts.snapshot(
+            self.router.labels(),
+            self.referrers.labels(),
+            self.missing.labels(),
+        )
     }
 
     /// Adds a checkpoint's counts to these (normally empty) ones; nothing is added if the
@@ -161,12 +201,14 @@ impl Tally {
     pub fn restore(&mut self, snap: &CountsSnapshot) -> Result<(), RestoreError> {
         let router = &mut self.router;
         let referrers = &mut self.referrers;
+        let missing = &mut self.missing;
         let restored = Counts::from_snapshot(
             snap,
             |label| router.id_for_label(label),
             |host| referrers.id_for_label(host),
+            |page| missing.id_for_label(page),
         )?;
-        self.counts.merge(restored, |r| r, |h| h);
+        self.counts.merge(restored, |r| r, |h| h, |p| p);
         Ok(())
     }
 }

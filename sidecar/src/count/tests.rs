@@ -86,9 +86,9 @@ fn histogram_sums_saturate_alike_in_merges_and_restores() {
     };
     let mut live = Counts::default();
     for _ in 0..2 {
-        let restored =
-            Counts::from_snapshot(&snap, |_| RouteId(1), |_| RouteId(0)).expect("restore");
-        live.merge(restored, |r| r, |h| h);
+        let restored = Counts::from_snapshot(&snap, |_| RouteId(1), |_| RouteId(0), |_| RouteId(0))
+            .expect("restore");
+        live.merge(restored, |r| r, |h| h, |p| p);
     }
     let (_, stats) = live.paths().next().expect("the path");
     assert_eq!(stats.hist.count(), 2);
@@ -108,7 +108,7 @@ fn a_merge_adds_everything_under_translated_routes() {
         RouteId(1),
     );
     b.add_rotation();
-    a.merge(b, |_| RouteId(2), |h| h);
+    a.merge(b, |_| RouteId(2), |h| h, |p| p);
     let series: Vec<(RouteId, Status, u64)> = {
         let mut s: Vec<_> = a
             .requests()
@@ -146,14 +146,18 @@ fn a_snapshot_converts_back_to_the_same_counts() {
     );
     let mut labels = Labels::default();
     labels.insert("/a");
-    let snap = c.snapshot(&labels, &Labels::default());
+    let snap = c.snapshot(&labels, &Labels::default(), &Labels::default());
     let back = Counts::from_snapshot(
         &snap,
         |l| labels.id(l).expect("known label"),
         |_| RouteId(0),
+        |_| RouteId(0),
     )
     .expect("restore");
-    assert_eq!(back.snapshot(&labels, &Labels::default()), snap);
+    assert_eq!(
+        back.snapshot(&labels, &Labels::default(), &Labels::default()),
+        snap
+    );
 }
 
 #[test]
@@ -216,8 +220,8 @@ fn a_checkpoint_with_labels_this_program_does_not_give_is_refused() {
         ),
     ];
     for (snap, expected) in cases {
-        let err =
-            Counts::from_snapshot(&snap, |_| RouteId(1), |_| RouteId(0)).expect_err("refused");
+        let err = Counts::from_snapshot(&snap, |_| RouteId(1), |_| RouteId(0), |_| RouteId(0))
+            .expect_err("refused");
         assert_eq!(err, expected);
     }
 }
@@ -227,7 +231,8 @@ fn a_checkpoint_from_before_client_classes_restores_its_requests_as_other() {
     let json = r#"{"requests": [{"path": "/", "method": "GET", "status": "200", "count": 4}],
         "paths": [], "lines": {}, "bytes_read": 0, "rotations": 0, "last_line_timestamp": null}"#;
     let snap: CountsSnapshot = serde_json::from_str(json).expect("an old checkpoint parses");
-    let counts = Counts::from_snapshot(&snap, |_| RouteId(0), |_| RouteId(0)).expect("restores");
+    let counts = Counts::from_snapshot(&snap, |_| RouteId(0), |_| RouteId(0), |_| RouteId(0))
+        .expect("restores");
     let got: Vec<(Client, u64)> = counts.requests().map(|(k, n)| (k.client(), n)).collect();
     assert_eq!(got, [(Client::Other, 4)]);
 }

@@ -6,8 +6,11 @@ use crate::route::RouteId;
 fn families_without_series_are_left_out() {
     let text = encode_text(&families(
         &Counts::default(),
-        &Labels::default(),
-        &Labels::default(),
+        &Tables {
+            routes: &Labels::default(),
+            hosts: &Labels::default(),
+            pages: &Labels::default(),
+        },
     ))
     .expect("encode");
     let names: Vec<&str> = text
@@ -38,10 +41,18 @@ fn every_family_is_described_once_and_built_in_that_order() {
         &line,
     );
     counts.add_referral(RouteId(0));
-    let built: Vec<String> = families(&counts, &Labels::default(), &Labels::default())
-        .iter()
-        .map(|f| f.name().to_owned())
-        .collect();
+    counts.add_not_found(RouteId(0), crate::missing::Source::None);
+    let built: Vec<String> = families(
+        &counts,
+        &Tables {
+            routes: &Labels::default(),
+            hosts: &Labels::default(),
+            pages: &Labels::default(),
+        },
+    )
+    .iter()
+    .map(|f| f.name().to_owned())
+    .collect();
     let described: Vec<&str> = ALL.iter().map(|f| f.name).collect();
     assert_eq!(built, described);
 }

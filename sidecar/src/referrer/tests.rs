@@ -25,6 +25,7 @@ fn referrers(n: usize, own: &[&str]) -> Referrers {
     Referrers::new(&ReferrerArgs {
         referrers: n,
         site_hosts: own.iter().map(|s| (*s).to_owned()).collect(),
+        max_missing: 1,
     })
 }
 

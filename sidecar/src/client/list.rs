@@ -1,7 +1,9 @@
-//! The vendored user-agent list and its regular expressions, one alternation per class.
+//! The vendored user-agent list, compiled: its literal patterns (almost all) into one
+//! Aho-Corasick automaton, the few real regular expressions into one alternation per class.
 
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 
@@ -44,6 +46,9 @@ pub enum ListError {
         /// Why it does not compile.
         error: regex::Error,
     },
+    /// The literal patterns do not build an automaton.
+    #[error("crawler list: literal patterns: {0}")]
+    Literals(#[from] aho_corasick::BuildError),
     /// The file's version is not [`LIST_VERSION`].
     #[error("crawler list: version {found}, the code says {LIST_VERSION}")]
     Version {
@@ -78,10 +83,15 @@ const ORDER: [Client; 5] = [
     Client::Crawler,
 ];
 
-/// The compiled list: one regular expression per class.
+/// The compiled list.
 #[derive(Debug)]
 pub struct Patterns {
-    by_class: Vec<(Client, Regex)>,
+    /// Every literal pattern.
+    literals: AhoCorasick,
+    /// The [`ORDER`] index of each literal's class.
+    literal_rank: Vec<usize>,
+    /// The other patterns: one alternation per class, with its [`ORDER`] index.
+    by_class: Vec<(usize, Regex)>,
     /// Entries in the list.
     pub entries: usize,
     /// The list's source, as the file names it.
@@ -97,10 +107,17 @@ impl Patterns {
                 found: file.version,
             });
         }
+        let mut literals = Vec::new();
+        let mut literal_rank = Vec::new();
         let mut by_class = Vec::new();
-        for class in ORDER {
+        for (rank, class) in ORDER.into_iter().enumerate() {
             let mut alternatives = Vec::new();
             for e in file.entries.iter().filter(|e| class_of(&e.tags) == class) {
+                if let Some(lit) = literal(&e.pattern) {
+                    literals.push(lit);
+                    literal_rank.push(rank);
+                    continue;
+                }
                 // Each pattern alone first, so an error names it.
                 compile(&e.pattern).map_err(|error| ListError::Pattern {
                     pattern: e.pattern.clone(),
@@ -113,10 +130,12 @@ impl Patterns {
                     pattern: format!("{class:?} alternation"),
                     error,
                 })?;
-                by_class.push((class, re));
+                by_class.push((rank, re));
             }
         }
         Ok(Patterns {
+            literals: AhoCorasick::new(&literals)?,
+            literal_rank,
             by_class,
             entries: file.entries.len(),
             source: file.source,
@@ -133,13 +152,44 @@ impl Patterns {
         &VENDORED_PATTERNS
     }
 
-    /// The class of a user agent, without any cache.
+    /// The class of a user agent, without any cache: the first class in [`ORDER`] that one
+    /// of its patterns matches, [`Client::Human`] if none does.
     pub fn classify(&self, user_agent: &[u8]) -> Client {
-        self.by_class
-            .iter()
-            .find(|(_, re)| re.is_match(user_agent))
-            .map_or(Client::Human, |(c, _)| *c)
+        let mut best = ORDER.len();
+        for m in self.literals.find_overlapping_iter(user_agent) {
+            best = best.min(self.literal_rank[m.pattern().as_usize()]);
+        }
+        for (rank, re) in &self.by_class {
+            if *rank >= best {
+                break;
+            }
+            if re.is_match(user_agent) {
+                best = *rank;
+                break;
+            }
+        }
+        ORDER.get(best).copied().unwrap_or(Client::Human)
     }
+}
+
+/// The text a pattern matches when it is a plain literal (backslash-escaped punctuation
+/// allowed), `None` when it uses any regular expression syntax.
+fn literal(pattern: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(e) if e.is_ascii_punctuation() || e == ' ' => out.push(e),
+                _ => return None,
+            },
+            '.' | '^' | '$' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' => {
+                return None;
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 fn compile(pattern: &str) -> Result<Regex, regex::Error> {
@@ -154,4 +204,23 @@ fn compile(pattern: &str) -> Result<Regex, regex::Error> {
 #[cfg(test)]
 pub(crate) fn vendored_text() -> &'static str {
     VENDORED
+}
+
+/// The plain reading of the list, for tests: every pattern a regular expression of its own,
+/// the first class in [`ORDER`] with a match wins.
+#[cfg(test)]
+pub(crate) fn naive_classify(user_agent: &[u8]) -> Client {
+    let file: ListFile = serde_json::from_str(VENDORED).expect("parses");
+    let mut best = ORDER.len();
+    for e in &file.entries {
+        let re = compile(&e.pattern).expect("compiles");
+        if re.is_match(user_agent) {
+            let rank = ORDER
+                .iter()
+                .position(|c| *c == class_of(&e.tags))
+                .expect("ranked");
+            best = best.min(rank);
+        }
+    }
+    ORDER.get(best).copied().unwrap_or(Client::Human)
 }

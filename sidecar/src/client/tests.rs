@@ -1,4 +1,4 @@
-use super::list::vendored_text;
+use super::list::{naive_classify, vendored_text};
 use super::*;
 
 #[test]
@@ -103,5 +103,33 @@ fn the_cache_stays_bounded_and_answers_as_the_list() {
 fn labels_round_trip() {
     for c in Client::ALL {
         assert_eq!(Client::from_label(c.as_str()), Some(c));
+    }
+}
+
+#[test]
+fn literals_and_regexes_together_classify_as_each_pattern_alone() {
+    let agents = [
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)",
+        "Mozilla/5.0 (compatible; claudebot/1.0)",
+        "Wget/1.21.4",
+        "curl/8.5.0",
+        "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)",
+        "AdsBot-Google (+http://www.google.com/adsbot.html)",
+        "Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)",
+        "Mozilla/5.0 (compatible; pingdom)",
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+        "Feedly/1.0 (+http://www.feedly.com/fetcher.html; 3 subscribers)",
+        "python-requests/2.31.0",
+        "Go-http-client/1.1",
+    ];
+    let p = Patterns::vendored();
+    for ua in agents {
+        assert_eq!(
+            p.classify(ua.as_bytes()),
+            naive_classify(ua.as_bytes()),
+            "{ua}"
+        );
     }
 }

@@ -79,12 +79,25 @@ pub fn get_with(port: u16, path: &str, headers: &[(&str, &str)]) -> Result<Respo
     request(port, "GET", path, headers)
 }
 
-/// Sends one request with `Connection: close` (plus `Host`, and `Content-Length: 0` for methods
-/// other than GET and HEAD) and reads the whole response.
+/// The `User-Agent` of requests that set none: a browser-like one that the sidecar's crawler
+/// list does not know, so the tests' requests are `client="human"` and land in the GET/200
+/// series that exist at zero from the start (a series born with traffic has no zero sample,
+/// and `rate()` would miss its first requests).
+pub const USER_AGENT: &str = "Mozilla/5.0 (touchline-e2e)";
+
+/// Sends one request with `Connection: close` (plus `Host`, [`USER_AGENT`] unless `headers`
+/// has one, and `Content-Length: 0` for methods other than GET and HEAD) and reads the whole
+/// response.
 pub fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> Result<Response> {
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n");
     for (name, value) in headers {
         req.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("user-agent"))
+    {
+        req.push_str(&format!("User-Agent: {USER_AGENT}\r\n"));
     }
     if method != "GET" && method != "HEAD" {
         req.push_str("Content-Length: 0\r\n");

@@ -4,6 +4,8 @@
 //! project's rules loaded. Then every panel query of the dashboard runs through Prometheus's
 //! HTTP API and must return data: at least one finite sample, and a non-zero one unless the
 //! panel is listed in `MAY_BE_ZERO` (5xx ratio, rotations: nothing in this run produces them).
+//! Requests include a crawler, a referral from another site and a broken internal link, so the
+//! client, referrer and missing-page panels and rules have data.
 //! Every metric a query names must also exist, so an `... or vector(0)` branch cannot hide a
 //! misspelt metric.
 
@@ -140,6 +142,8 @@ fn every_dashboard_query_returns_data_from_real_traffic() -> Result<()> {
             .arg(&log)
             .arg("--routes")
             .arg(dist.join("_routes.json"))
+            .arg("--site-host")
+            .arg("touchline.example")
             .arg("--listen")
             .arg(format!("127.0.0.1:{sidecar_port}"))
             .stdin(Stdio::null())
@@ -187,7 +191,18 @@ fn every_dashboard_query_returns_data_from_real_traffic() -> Result<()> {
         }
         ensure!(http::get(nginx.port(), "/no-such-page")?.status == 404);
         ensure!(http::request(nginx.port(), "HEAD", "/", &[])?.status == 200);
-        sent += 2;
+        // A crawler, a visitor from another site, and a broken link on the site itself (the
+        // client, referrer and missing-page panels).
+        let crawler = [(
+            "User-Agent",
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        )];
+        ensure!(http::get_with(nginx.port(), "/", &crawler)?.status == 200);
+        let referred = [("Referer", "https://news.ycombinator.com/item?id=1")];
+        ensure!(http::get_with(nginx.port(), "/", &referred)?.status == 200);
+        let internal = [("Referer", "https://touchline.example/")];
+        ensure!(http::get_with(nginx.port(), "/old-page", &internal)?.status == 404);
+        sent += 5;
         std::thread::sleep(Duration::from_secs(1));
     }
     // One line that is not an access log line, appended the way any writer would: the

@@ -2,8 +2,11 @@
 //! freshly generated `dist/`) answers a bounded burst of requests, with a logrotate-style rename
 //! and reopen in the middle, while the real sidecar tails its access log with the site's route
 //! manifest. The sidecar's `/metrics` must then equal the requests sent, series by series
-//! (path, method, status); and a real Prometheus scraping the sidecar must return the same
-//! counts through its query API.
+//! (path, method, status, client class); and a real Prometheus scraping the sidecar must return
+//! the same counts through its query API, with `sum without(client)` giving the per-route
+//! counts of before client classes. Requests come from browsers, crawlers, AI crawlers, feed
+//! readers, monitors and scripts, each class decided by [`USER_AGENTS`], a table of this test
+//! independent of the sidecar's list.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,8 +19,48 @@ use e2e::nginx::Nginx;
 use e2e::prometheus::Prometheus;
 use e2e::{ChildGuard, binary, free_port, http, wait_for_port, wait_until};
 
-/// (path label, method, status) -> requests.
-type Series = BTreeMap<(String, String, String), u64>;
+/// (path label, method, status, client) -> requests.
+type Series = BTreeMap<(String, String, String, String), u64>;
+
+/// User agents the test sends in turn, each with the `client` class it must be counted as
+/// (real user agents of each kind, classified by hand).
+const USER_AGENTS: [(&str, &str); 7] = [
+    (
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        "human",
+    ),
+    (
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "crawler",
+    ),
+    (
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)",
+        "ai_crawler",
+    ),
+    (
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; ClaudeBot/1.0; +claudebot@anthropic.com)",
+        "ai_crawler",
+    ),
+    (
+        "Feedly/1.0 (+http://www.feedly.com/fetcher.html; 3 subscribers)",
+        "feed_reader",
+    ),
+    (
+        "Mozilla/5.0 (compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)",
+        "monitor",
+    ),
+    ("curl/8.5.0", "other"),
+];
+
+/// The series summed over client classes, as `sum without(client)` gives them.
+fn without_client(series: &Series) -> BTreeMap<(String, String, String), u64> {
+    let mut out = BTreeMap::new();
+    for ((path, method, status, _), n) in series {
+        *out.entry((path.clone(), method.clone(), status.clone()))
+            .or_default() += n;
+    }
+    out
+}
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -85,14 +128,16 @@ fn plan(routes: &contract::Manifest, dist: &Path) -> Result<Vec<Planned>> {
 
 /// Sends the planned requests; returns the series they must produce.
 fn send(port: u16, plan: &[Planned], expected: &mut Series) -> Result<()> {
-    for p in plan {
-        let resp = http::request(port, p.method, &p.target, &[])
+    for (i, p) in plan.iter().enumerate() {
+        let (agent, client) = USER_AGENTS[i % USER_AGENTS.len()];
+        let resp = http::request(port, p.method, &p.target, &[("User-Agent", agent)])
             .with_context(|| format!("{} {}", p.method, p.target))?;
         *expected
             .entry((
                 p.label.clone(),
                 p.method.into(),
                 format!("{:03}", resp.status),
+                client.into(),
             ))
             .or_default() += 1;
     }
@@ -104,7 +149,7 @@ fn send(port: u16, plan: &[Planned], expected: &mut Series) -> Result<()> {
         String::from_utf8_lossy(&raw)
     );
     *expected
-        .entry(("other".into(), "OTHER".into(), "400".into()))
+        .entry(("other".into(), "OTHER".into(), "400".into(), "other".into()))
         .or_default() += 1;
     Ok(())
 }
@@ -131,7 +176,12 @@ fn exposed_series(text: &str) -> Result<Series> {
             Ok(labels[start..end].to_string())
         };
         out.insert(
-            (label("path")?, label("method")?, label("status")?),
+            (
+                label("path")?,
+                label("method")?,
+                label("status")?,
+                label("client")?,
+            ),
             value as u64,
         );
     }
@@ -203,7 +253,7 @@ fn metrics_equal_the_requests_sent_in_the_sidecar_and_in_prometheus() -> Result<
     let idle = sidecar.metrics()?;
     for page in routes.pages.iter().map(Route::as_str) {
         let series = format!(
-            "touchline_http_requests_total{{path=\"{page}\",method=\"GET\",status=\"200\"}} 0"
+            "touchline_http_requests_total{{path=\"{page}\",method=\"GET\",status=\"200\",client=\"human\"}} 0"
         );
         ensure!(idle.contains(&series), "missing {series}");
     }
@@ -275,6 +325,7 @@ fn metrics_equal_the_requests_sent_in_the_sidecar_and_in_prometheus() -> Result<
                 s.label("path").into(),
                 s.label("method").into(),
                 s.label("status").into(),
+                s.label("client").into(),
             ),
             s.value as u64,
         );
@@ -282,6 +333,24 @@ fn metrics_equal_the_requests_sent_in_the_sidecar_and_in_prometheus() -> Result<
     assert_eq!(
         from_prom, expected,
         "Prometheus's per-path counts vs requests sent"
+    );
+    // The series of before client classes are one sum away.
+    let mut summed = BTreeMap::new();
+    for s in prom.query("sum without(client) (touchline_http_requests_total) > 0")? {
+        ensure!(s.label("client").is_empty(), "client left after the sum");
+        summed.insert(
+            (
+                s.label("path").into(),
+                s.label("method").into(),
+                s.label("status").into(),
+            ),
+            s.value as u64,
+        );
+    }
+    assert_eq!(
+        summed,
+        without_client(&expected),
+        "sum without(client) vs requests sent per path, method and status"
     );
     Ok(())
 }

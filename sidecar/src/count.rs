@@ -7,19 +7,21 @@ mod hist;
 mod loss;
 mod snapshot;
 
+use crate::client::Client;
 use crate::hash::FastMap;
+use crate::missing::Source;
 use crate::parse::{LogLine, Malformed, Method, Status};
 use crate::route::{Labels, RouteId};
 
 pub use hist::{BUCKETS_US, BucketCountMismatch, Hist};
 pub use loss::{LossReason, Losses};
-pub use snapshot::{CountsSnapshot, PathCounts, RequestCount, RestoreError};
+pub use snapshot::{CountsSnapshot, NotFoundCount, PathCounts, RequestCount, RestoreError};
 
 /// The `outcome` label of a parsed line.
 pub const PARSED: &str = "parsed";
 
-/// One `touchline_http_requests_total` series: route, method and status packed in a word, so
-/// counting a line hashes one integer.
+/// One `touchline_http_requests_total` series: route, client class, method and status packed
+/// in a word (32, 8, 8 and 16 bits), so counting a line hashes one integer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SeriesKey(u64);
 
@@ -29,12 +31,22 @@ const INVALID_STATUS: u64 = 0xFFFF;
 impl SeriesKey {
     /// The series of these labels.
     #[inline]
-    pub fn new(route: RouteId, method: Method, status: Status) -> SeriesKey {
+    pub fn new(route: RouteId, client: Client, method: Method, status: Status) -> SeriesKey {
         let status = match status {
             Status::Code(c) => u64::from(c),
             Status::Invalid => INVALID_STATUS,
         };
-        SeriesKey((u64::from(route.0) << 32) | ((method as u64) << 16) | status)
+        SeriesKey(
+            (u64::from(route.0) << 32) | ((client as u64) << 24) | ((method as u64) << 16) | status,
+        )
+    }
+
+    /// The client class.
+    pub fn client(self) -> Client {
+        Client::ALL
+            .get(((self.0 >> 24) & 0xFF) as usize)
+            .copied()
+            .unwrap_or(Client::Other)
     }
 
     /// The route.
@@ -45,7 +57,7 @@ impl SeriesKey {
     /// The method.
     pub fn method(self) -> Method {
         Method::ALL
-            .get(((self.0 >> 16) & 0xFFFF) as usize)
+            .get(((self.0 >> 16) & 0xFF) as usize)
             .copied()
             .unwrap_or(Method::Other)
     }
@@ -146,6 +158,10 @@ pub struct Counts {
     rotations: u64,
     losses: Losses,
     last_ts: Option<i64>,
+    /// Referrals by referring host id.
+    referrals: Vec<u64>,
+    /// 404s by missing path id, then [`Source`].
+    not_found: Vec<[u64; 3]>,
 }
 
 impl Counts {
@@ -154,7 +170,10 @@ impl Counts {
     pub fn with_routes(routes: &[RouteId]) -> Counts {
         let mut counts = Counts::default();
         for route in routes {
-            counts.add_requests(SeriesKey::new(*route, Method::Get, Status::Code(200)), 0);
+            counts.add_requests(
+                SeriesKey::new(*route, Client::Human, Method::Get, Status::Code(200)),
+                0,
+            );
             counts.path_mut(*route).seen = true;
         }
         counts
@@ -173,11 +192,11 @@ impl Counts {
         *self.requests.entry(key).or_insert(0) += n;
     }
 
-    /// Counts one parsed line, whose request went to `route` with `method`.
+    /// Counts one parsed line, whose request went to `route` with `method` from `client`.
     #[inline]
-    pub fn add_line(&mut self, route: RouteId, method: Method, line: &LogLine<'_>) {
+    pub fn add_line(&mut self, route: RouteId, client: Client, method: Method, line: &LogLine<'_>) {
         self.lines.add(None, 1);
-        self.add_requests(SeriesKey::new(route, method, line.status), 1);
+        self.add_requests(SeriesKey::new(route, client, method, line.status), 1);
         let stats = self.path_mut(route);
         stats.seen = true;
         stats.bytes += line.body_bytes;
@@ -187,6 +206,54 @@ impl Counts {
                 .observe(u64::try_from(t.as_micros()).unwrap_or(u64::MAX));
         }
         self.last_ts = max_ts(self.last_ts, Some(line.timestamp));
+    }
+
+    /// Counts a request referred by the host with this id.
+    #[inline]
+    pub fn add_referral(&mut self, host: RouteId) {
+        *self.referral_mut(host) += 1;
+    }
+
+    fn referral_mut(&mut self, host: RouteId) -> &mut u64 {
+        let i = host.0 as usize;
+        if self.referrals.len() <= i {
+            self.referrals.resize(i + 1, 0);
+        }
+        &mut self.referrals[i]
+    }
+
+    /// Counts a 404 for the missing path with this id, from `source`.
+    #[inline]
+    pub fn add_not_found(&mut self, page: RouteId, source: Source) {
+        self.not_found_mut(page)[source as usize] += 1;
+    }
+
+    fn not_found_mut(&mut self, page: RouteId) -> &mut [u64; 3] {
+        let i = page.0 as usize;
+        if self.not_found.len() <= i {
+            self.not_found.resize(i + 1, [0; 3]);
+        }
+        &mut self.not_found[i]
+    }
+
+    /// 404s by missing path id and source, zeros left out.
+    pub fn not_found(&self) -> impl Iterator<Item = (RouteId, Source, u64)> + '_ {
+        self.not_found.iter().enumerate().flat_map(|(i, by)| {
+            Source::ALL
+                .into_iter()
+                .zip(*by)
+                .filter(|(_, n)| *n > 0)
+                .map(move |(s, n)| (RouteId(i as u32), s, n))
+        })
+    }
+
+    /// Referrals by host id (index), zeros left out.
+    pub fn referrals(&self) -> impl Iterator<Item = (RouteId, u64)> + '_ {
+        self.referrals
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| (RouteId(i as u32), *n))
     }
 
     /// Counts a line that is not a log line.
@@ -214,8 +281,21 @@ impl Counts {
         &self.losses
     }
 
-    /// Adds `other`'s counts to these, its route ids translated by `id`.
-    pub fn merge(&mut self, other: Counts, id: impl Fn(RouteId) -> RouteId) {
+    /// Adds `other`'s counts to these, its route ids translated by `id`, its referring host
+    /// ids by `host` and its missing path ids by `page`.
+    pub fn merge(
+        &mut self,
+        other: Counts,
+        id: impl Fn(RouteId) -> RouteId,
+        host: impl Fn(RouteId) -> RouteId,
+        page: impl Fn(RouteId) -> RouteId,
+    ) {
+        for (p, source, n) in other.not_found() {
+            self.not_found_mut(page(p))[source as usize] += n;
+        }
+        for (h, n) in other.referrals() {
+            *self.referral_mut(host(h)) += n;
+        }
         for (key, n) in other.requests {
             self.add_requests(key.on(id(key.route())), n);
         }
@@ -266,18 +346,21 @@ impl Counts {
     }
 
     /// Every counter value with its labels as strings, for a checkpoint.
-    pub fn snapshot(&self, labels: &Labels) -> CountsSnapshot {
+    pub fn snapshot(&self, labels: &Labels, hosts: &Labels, pages: &Labels) -> CountsSnapshot {
         let mut requests: Vec<RequestCount> = self
             .requests()
             .map(|(key, count)| RequestCount {
                 path: labels.get(key.route()).to_owned(),
                 method: key.method().as_str().to_owned(),
                 status: key.status().label(),
+                client: key.client().as_str().to_owned(),
                 count,
             })
             .collect();
-        requests
-            .sort_by(|a, b| (&a.path, &a.method, &a.status).cmp(&(&b.path, &b.method, &b.status)));
+        requests.sort_by(|a, b| {
+            (&a.path, &a.method, &a.status, &a.client)
+                .cmp(&(&b.path, &b.method, &b.status, &b.client))
+        });
         let paths = self
             .paths()
             .map(|(route, p)| PathCounts {
@@ -296,14 +379,29 @@ impl Counts {
             rotations: self.rotations,
             losses: self.losses.snapshot(),
             last_line_timestamp: self.last_ts,
+            referrals: self
+                .referrals()
+                .map(|(h, n)| (hosts.get(h).to_owned(), n))
+                .collect(),
+            not_found: self
+                .not_found()
+                .map(|(p, source, count)| NotFoundCount {
+                    path: pages.get(p).to_owned(),
+                    referer: source.as_str().to_owned(),
+                    count,
+                })
+                .collect(),
         }
     }
 
     /// The counts of a checkpoint, each label given its id by `id_for` (requests first, then
-    /// paths, in the checkpoint's order). [`Counts::merge`] then adds them to live counts.
+    /// paths, in the checkpoint's order), each referring host its id by `host_for` and each
+    /// missing path by `page_for`. [`Counts::merge`] then adds them to live counts.
     pub fn from_snapshot(
         snap: &CountsSnapshot,
         mut id_for: impl FnMut(&str) -> RouteId,
+        mut host_for: impl FnMut(&str) -> RouteId,
+        mut page_for: impl FnMut(&str) -> RouteId,
     ) -> Result<Counts, RestoreError> {
         let mut counts = Counts::default();
         for rc in &snap.requests {
@@ -311,7 +409,12 @@ impl Counts {
                 .ok_or_else(|| RestoreError::Method(rc.method.clone()))?;
             let status = Status::from_label(&rc.status)
                 .ok_or_else(|| RestoreError::Status(rc.status.clone()))?;
-            counts.add_requests(SeriesKey::new(id_for(&rc.path), method, status), rc.count);
+            let client = Client::from_label(&rc.client)
+                .ok_or_else(|| RestoreError::Client(rc.client.clone()))?;
+            counts.add_requests(
+                SeriesKey::new(id_for(&rc.path), client, method, status),
+                rc.count,
+            );
         }
         for pc in &snap.paths {
             let hist =
@@ -337,6 +440,14 @@ impl Counts {
         counts.rotations = snap.rotations;
         counts.losses = Losses::from_snapshot(&snap.losses).map_err(RestoreError::Loss)?;
         counts.last_ts = snap.last_line_timestamp;
+        for (host, n) in &snap.referrals {
+            *counts.referral_mut(host_for(host)) += n;
+        }
+        for nf in &snap.not_found {
+            let source = Source::from_label(&nf.referer)
+                .ok_or_else(|| RestoreError::Referer(nf.referer.clone()))?;
+            counts.not_found_mut(page_for(&nf.path))[source as usize] += nf.count;
+        }
         Ok(counts)
     }
 }

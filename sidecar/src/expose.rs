@@ -10,6 +10,17 @@ use crate::route::Labels;
 
 pub use collector::{TallyCollector, encode_text};
 
+/// The label tables of a [`Counts`] value's ids.
+#[derive(Debug, Clone, Copy)]
+pub struct Tables<'a> {
+    /// `path` of requests, bytes and durations.
+    pub routes: &'a Labels,
+    /// `host` of referrals.
+    pub hosts: &'a Labels,
+    /// `path` of 404s.
+    pub pages: &'a Labels,
+}
+
 /// One metric family the sidecar exposes.
 #[derive(Debug, Clone, Copy)]
 pub struct Family {
@@ -26,9 +37,9 @@ pub struct Family {
 /// `touchline_http_requests_total`.
 pub const REQUESTS: Family = Family {
     name: "touchline_http_requests_total",
-    help: "HTTP requests logged by nginx, by route, method and status.",
+    help: "HTTP requests logged by nginx, by route, method, status and client class.",
     kind: MetricType::COUNTER,
-    labels: &["path", "method", "status"],
+    labels: &["path", "method", "status", "client"],
 };
 
 /// `touchline_http_response_bytes_total`.
@@ -45,6 +56,22 @@ pub const DURATION: Family = Family {
     help: "nginx request processing time ($request_time), by route.",
     kind: MetricType::HISTOGRAM,
     labels: &["path"],
+};
+
+/// `touchline_http_referrals_total`.
+pub const REFERRALS: Family = Family {
+    name: "touchline_http_referrals_total",
+    help: "Requests referred by another site, by referring host (bounded; the rest are other).",
+    kind: MetricType::COUNTER,
+    labels: &["host"],
+};
+
+/// `touchline_http_not_found_total`.
+pub const NOT_FOUND: Family = Family {
+    name: "touchline_http_not_found_total",
+    help: "404 responses by missing path (bounded; the rest are other) and referer (none, internal: a broken link on the site, external).",
+    kind: MetricType::COUNTER,
+    labels: &["path", "referer"],
 };
 
 /// `touchline_log_lines_total`.
@@ -88,10 +115,12 @@ pub const LAST_TS: Family = Family {
 };
 
 /// Every family, in the order [`families`] builds them.
-pub const ALL: [Family; 8] = [
+pub const ALL: [Family; 10] = [
     REQUESTS,
     RESPONSE_BYTES,
     DURATION,
+    REFERRALS,
+    NOT_FOUND,
     LINES,
     BYTES_READ,
     ROTATIONS,
@@ -102,7 +131,8 @@ pub const ALL: [Family; 8] = [
 /// The metric families of all counters, as a scrape exposes them. A family without series is
 /// left out: it would be printed as a bare HELP/TYPE pair, which promtool accepts but tells
 /// nothing.
-pub fn families(counts: &Counts, labels: &Labels) -> Vec<MetricFamily> {
+pub fn families(counts: &Counts, tables: &Tables<'_>) -> Vec<MetricFamily> {
+    let (labels, hosts, pages) = (tables.routes, tables.hosts, tables.pages);
     let requests = counts
         .requests()
         .map(|(key, n)| {
@@ -111,6 +141,7 @@ pub fn families(counts: &Counts, labels: &Labels) -> Vec<MetricFamily> {
                 ("path", labels.get(key.route())),
                 ("method", key.method().as_str()),
                 ("status", status.as_str()),
+                ("client", key.client().as_str()),
             ];
             counter(&pairs, n as f64)
         })
@@ -124,6 +155,19 @@ pub fn families(counts: &Counts, labels: &Labels) -> Vec<MetricFamily> {
             durations.push(histogram(path, &stats.hist));
         }
     }
+    let referrals = counts
+        .referrals()
+        .map(|(h, n)| counter(&[("host", hosts.get(h))], n as f64))
+        .collect();
+    let not_found = counts
+        .not_found()
+        .map(|(p, source, n)| {
+            counter(
+                &[("path", pages.get(p)), ("referer", source.as_str())],
+                n as f64,
+            )
+        })
+        .collect();
     let lines = counts
         .lines()
         .iter()
@@ -139,6 +183,8 @@ pub fn families(counts: &Counts, labels: &Labels) -> Vec<MetricFamily> {
         family(REQUESTS, requests),
         family(RESPONSE_BYTES, bytes),
         family(DURATION, durations),
+        family(REFERRALS, referrals),
+        family(NOT_FOUND, not_found),
         family(LINES, lines),
         family(BYTES_READ, vec![counter(&[], counts.bytes_read() as f64)]),
         family(ROTATIONS, vec![counter(&[], counts.rotations() as f64)]),

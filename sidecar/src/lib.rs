@@ -8,8 +8,11 @@
 //! - [`parse`]: a line to a [`parse::LogLine`] (or why it is [`parse::Malformed`]).
 //! - [`route`]: a request target to a [`route::RouteId`], bounded by the generator's manifest
 //!   or by `--max-paths`; ids to `path` labels.
-//! - [`count`]: plain [`count::Counts`] per route, method and status; merges, and converts to
-//!   and from a checkpoint's [`count::CountsSnapshot`].
+//! - [`client`]: a user agent to a [`client::Client`] class, by the vendored crawler list.
+//! - [`referrer`]: a referer to its host, and the bounded table of referring hosts.
+//! - [`missing`]: a 404's target to its normalised path, and the bounded table of them.
+//! - [`count`]: plain [`count::Counts`] per route, client class, method and status; merges,
+//!   and converts to and from a checkpoint's [`count::CountsSnapshot`].
 //! - [`expose`]: Prometheus metric families of counts and labels.
 //!
 //! Around them, the edges that do I/O:
@@ -22,11 +25,14 @@
 //! - [`report`]: how a failed command says what is wrong and what would fix it.
 //! - [`hash`]: the fast hasher of the per-line maps.
 
+pub mod client;
 pub mod count;
 pub mod expose;
 pub mod hash;
 pub mod lines;
+pub mod missing;
 pub mod parse;
+pub mod referrer;
 pub mod replay;
 pub mod report;
 pub mod route;

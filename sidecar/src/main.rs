@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use sidecar::expose::{TallyCollector, encode_text};
+use sidecar::missing::Missing;
+use sidecar::referrer::{ReferrerArgs, Referrers};
 use sidecar::route::DEFAULT_MAX_PATHS;
 use sidecar::run::{RunConfig, router};
 use sidecar::tally::Tally;
@@ -40,6 +42,9 @@ enum Command {
         /// Distinct paths kept as labels without a manifest.
         #[arg(long, env = "TOUCHLINE_SIDECAR_MAX_PATHS", default_value_t = DEFAULT_MAX_PATHS)]
         max_paths: usize,
+        /// Referring hosts, the site's own hosts and missing paths.
+        #[command(flatten)]
+        referrers: ReferrerArgs,
     },
 }
 
@@ -59,7 +64,8 @@ fn main() -> ExitCode {
             files,
             routes,
             max_paths,
-        } => replay(&files, routes.as_deref(), max_paths),
+            referrers,
+        } => replay(&files, routes.as_deref(), max_paths, &referrers),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -79,8 +85,17 @@ fn run(config: RunConfig) -> Result<()> {
         .block_on(sidecar::run::run(config))
 }
 
-fn replay(files: &[PathBuf], routes: Option<&Path>, max_paths: usize) -> Result<()> {
-    let mut tally = Tally::new(router(routes, max_paths)?);
+fn replay(
+    files: &[PathBuf],
+    routes: Option<&Path>,
+    max_paths: usize,
+    referrers: &ReferrerArgs,
+) -> Result<()> {
+    let mut tally = Tally::with_tables(
+        router(routes, max_paths)?,
+        Referrers::new(referrers),
+        Missing::new(referrers.max_missing),
+    );
     for f in files {
         sidecar::replay::replay_file(&mut tally, f)?;
     }

@@ -15,6 +15,8 @@ use anyhow::{Context, Result};
 use contract::Manifest;
 
 use crate::expose::TallyCollector;
+use crate::missing::Missing;
+use crate::referrer::{ReferrerArgs, Referrers};
 use crate::route::{DEFAULT_MAX_PATHS, Router};
 use crate::state::{self, Checkpoint, StateError};
 use crate::tail::{Follower, Start};
@@ -54,6 +56,9 @@ pub struct RunConfig {
     /// Distinct paths kept as labels without a manifest; the rest are "other".
     #[arg(long, env = "TOUCHLINE_SIDECAR_MAX_PATHS", default_value_t = DEFAULT_MAX_PATHS)]
     pub max_paths: usize,
+    /// Referring hosts, the site's own hosts and missing paths.
+    #[command(flatten)]
+    pub referrers: ReferrerArgs,
 }
 
 /// `--listen`: an IP address and port. Host names are refused rather than resolved, so the
@@ -91,7 +96,11 @@ pub async fn run(cfg: RunConfig) -> Result<()> {
     for log in &cfg.logs {
         check_log(log)?;
     }
-    let mut tally = Tally::new(router(cfg.routes.as_deref(), cfg.max_paths)?);
+    let mut tally = Tally::with_tables(
+        router(cfg.routes.as_deref(), cfg.max_paths)?,
+        Referrers::new(&cfg.referrers),
+        Missing::new(cfg.referrers.max_missing),
+    );
     let checkpoint = match &cfg.state {
         Some(path) => restore(path, &mut tally)?,
         None => None,

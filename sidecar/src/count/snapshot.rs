@@ -24,6 +24,24 @@ pub struct CountsSnapshot {
     pub losses: BTreeMap<String, u64>,
     /// `touchline_log_last_line_timestamp_seconds`.
     pub last_line_timestamp: Option<i64>,
+    /// `touchline_http_referrals_total` by host (absent from checkpoints of before it).
+    #[serde(default)]
+    pub referrals: BTreeMap<String, u64>,
+    /// `touchline_http_not_found_total` (absent from checkpoints of before it).
+    #[serde(default)]
+    pub not_found: Vec<NotFoundCount>,
+}
+
+/// 404s of one missing path from one kind of referer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotFoundCount {
+    /// Missing path label.
+    pub path: String,
+    /// `none`, `internal` or `external`.
+    pub referer: String,
+    /// 404s.
+    pub count: u64,
 }
 
 /// One request series.
@@ -36,8 +54,16 @@ pub struct RequestCount {
     pub method: String,
     /// Status label.
     pub status: String,
+    /// Client class label. A checkpoint written before client classes has none: its requests
+    /// are restored as `other`, since nothing says who sent them.
+    #[serde(default = "unclassified")]
+    pub client: String,
     /// Requests.
     pub count: u64,
+}
+
+fn unclassified() -> String {
+    crate::client::Client::Other.as_str().to_owned()
 }
 
 /// Per-path bytes and latency histogram.
@@ -65,6 +91,12 @@ pub enum RestoreError {
     /// A request series with a status label this program does not give.
     #[error("restoring counters: unknown status {0:?}")]
     Status(String),
+    /// A request series with a client label this program does not give.
+    #[error("restoring counters: unknown client class {0:?}")]
+    Client(String),
+    /// A 404 count with a referer label this program does not give.
+    #[error("restoring counters: unknown referer kind {0:?}")]
+    Referer(String),
     /// A line count with an outcome label this program does not give.
     #[error("restoring counters: unknown outcome {0:?}")]
     Outcome(String),

@@ -10,7 +10,7 @@ fn counted(lines: &[Vec<u8>], route: RouteId) -> Counts {
     let mut c = Counts::default();
     for l in lines {
         match parse_line(l) {
-            Ok(parsed) => c.add_line(route, Method::Get, &parsed),
+            Ok(parsed) => c.add_line(route, Client::Human, Method::Get, &parsed),
             Err(why) => c.add_malformed(why),
         }
     }
@@ -19,7 +19,11 @@ fn counted(lines: &[Vec<u8>], route: RouteId) -> Counts {
 
 #[test]
 fn a_series_key_gives_back_its_labels() {
-    for route in [RouteId(0), RouteId(7), RouteId(u32::MAX)] {
+    for (route, client) in [
+        (RouteId(0), Client::Human),
+        (RouteId(7), Client::AiCrawler),
+        (RouteId(u32::MAX), Client::Other),
+    ] {
         for method in Method::ALL {
             for status in [
                 Status::Code(0),
@@ -27,15 +31,20 @@ fn a_series_key_gives_back_its_labels() {
                 Status::Code(599),
                 Status::Invalid,
             ] {
-                let key = SeriesKey::new(route, method, status);
+                let key = SeriesKey::new(route, client, method, status);
                 assert_eq!(
-                    (key.route(), key.method(), key.status()),
-                    (route, method, status)
+                    (key.route(), key.client(), key.method(), key.status()),
+                    (route, client, method, status)
                 );
                 let moved = key.on(RouteId(3));
                 assert_eq!(
-                    (moved.route(), moved.method(), moved.status()),
-                    (RouteId(3), method, status)
+                    (
+                        moved.route(),
+                        moved.client(),
+                        moved.method(),
+                        moved.status()
+                    ),
+                    (RouteId(3), client, method, status)
                 );
             }
         }
@@ -77,8 +86,9 @@ fn histogram_sums_saturate_alike_in_merges_and_restores() {
     };
     let mut live = Counts::default();
     for _ in 0..2 {
-        let restored = Counts::from_snapshot(&snap, |_| RouteId(1)).expect("restore");
-        live.merge(restored, |r| r);
+        let restored = Counts::from_snapshot(&snap, |_| RouteId(1), |_| RouteId(0), |_| RouteId(0))
+            .expect("restore");
+        live.merge(restored, |r| r, |h| h, |p| p);
     }
     let (_, stats) = live.paths().next().expect("the path");
     assert_eq!(stats.hist.count(), 2);
@@ -98,7 +108,7 @@ fn a_merge_adds_everything_under_translated_routes() {
         RouteId(1),
     );
     b.add_rotation();
-    a.merge(b, |_| RouteId(2));
+    a.merge(b, |_| RouteId(2), |h| h, |p| p);
     let series: Vec<(RouteId, Status, u64)> = {
         let mut s: Vec<_> = a
             .requests()
@@ -136,10 +146,18 @@ fn a_snapshot_converts_back_to_the_same_counts() {
     );
     let mut labels = Labels::default();
     labels.insert("/a");
-    let snap = c.snapshot(&labels);
-    let back =
-        Counts::from_snapshot(&snap, |l| labels.id(l).expect("known label")).expect("restore");
-    assert_eq!(back.snapshot(&labels), snap);
+    let snap = c.snapshot(&labels, &Labels::default(), &Labels::default());
+    let back = Counts::from_snapshot(
+        &snap,
+        |l| labels.id(l).expect("known label"),
+        |_| RouteId(0),
+        |_| RouteId(0),
+    )
+    .expect("restore");
+    assert_eq!(
+        back.snapshot(&labels, &Labels::default(), &Labels::default()),
+        snap
+    );
 }
 
 #[test]
@@ -148,6 +166,7 @@ fn a_checkpoint_with_labels_this_program_does_not_give_is_refused() {
         path: "/".into(),
         method: method.into(),
         status: status.into(),
+        client: "human".into(),
         count: 1,
     };
     let cases = [
@@ -164,6 +183,16 @@ fn a_checkpoint_with_labels_this_program_does_not_give_is_refused() {
                 ..CountsSnapshot::default()
             },
             RestoreError::Status("2000".into()),
+        ),
+        (
+            CountsSnapshot {
+                requests: vec![RequestCount {
+                    client: "robot".into(),
+                    ..request("GET", "200")
+                }],
+                ..CountsSnapshot::default()
+            },
+            RestoreError::Client("robot".into()),
         ),
         (
             CountsSnapshot {
@@ -191,7 +220,19 @@ fn a_checkpoint_with_labels_this_program_does_not_give_is_refused() {
         ),
     ];
     for (snap, expected) in cases {
-        let err = Counts::from_snapshot(&snap, |_| RouteId(1)).expect_err("refused");
+        let err = Counts::from_snapshot(&snap, |_| RouteId(1), |_| RouteId(0), |_| RouteId(0))
+            .expect_err("refused");
         assert_eq!(err, expected);
     }
+}
+
+#[test]
+fn a_checkpoint_from_before_client_classes_restores_its_requests_as_other() {
+    let json = r#"{"requests": [{"path": "/", "method": "GET", "status": "200", "count": 4}],
+        "paths": [], "lines": {}, "bytes_read": 0, "rotations": 0, "last_line_timestamp": null}"#;
+    let snap: CountsSnapshot = serde_json::from_str(json).expect("an old checkpoint parses");
+    let counts = Counts::from_snapshot(&snap, |_| RouteId(0), |_| RouteId(0), |_| RouteId(0))
+        .expect("restores");
+    let got: Vec<(Client, u64)> = counts.requests().map(|(k, n)| (k.client(), n)).collect();
+    assert_eq!(got, [(Client::Other, 4)]);
 }

@@ -1,3 +1,4 @@
+use crate::missing::Missing;
 use std::sync::{Arc, Mutex};
 
 use super::*;
@@ -37,7 +38,7 @@ fn text(agg: &Tally) -> String {
 
 /// The families of a tally's counts, as text.
 fn exposed(agg: &Tally) -> String {
-    encode_text(&families(agg.counts(), agg.labels())).expect("encode")
+    encode_text(&families(agg.counts(), &agg.tables())).expect("encode")
 }
 
 #[test]
@@ -46,11 +47,11 @@ fn manifest_routes_start_with_a_zero_get_200_series() {
     let families = exposed(&agg);
     assert!(
         families.contains(
-            r#"touchline_http_requests_total{path="/gandalf",method="GET",status="200"} 0"#
+            r#"touchline_http_requests_total{path="/gandalf",method="GET",status="200",client="human"} 0"#
         )
     );
     assert!(families.contains(
-        r#"touchline_http_requests_total{path="/robots.txt",method="GET",status="200"} 0"#
+        r#"touchline_http_requests_total{path="/robots.txt",method="GET",status="200",client="human"} 0"#
     ));
 }
 
@@ -142,10 +143,104 @@ fn a_refused_checkpoint_adds_nothing() {
         path: "/b".into(),
         method: "BREW".into(),
         status: "200".into(),
+        client: "human".into(),
         count: 1,
     });
     let mut fresh = Tally::new(Router::open(10));
     let before = fresh.snapshot();
     assert!(fresh.restore(&snap).is_err());
     assert_eq!(fresh.snapshot(), before);
+}
+
+fn referred(target: &str, referer: &str) -> Vec<u8> {
+    format!(r#"10.0.0.1 - - [23/Nov/2026:15:32:11 +0000] "GET {target} HTTP/1.1" 200 1 "{referer}" "curl/8""#)
+        .into_bytes()
+}
+
+#[test]
+fn referrals_are_counted_by_host_without_own_hosts_and_empty_referers() {
+    let args = crate::referrer::ReferrerArgs {
+        referrers: 1,
+        site_hosts: vec!["touchline.example".into()],
+        max_missing: 1,
+    };
+    let mut agg = Tally::with_referrers(Router::open(10), crate::referrer::Referrers::new(&args));
+    for (target, referer) in [
+        ("/a", "https://news.ycombinator.com/item?id=1"),
+        ("/b", "https://News.YCombinator.com/"),
+        ("/a", "https://google.com/"),
+        ("/a", "https://touchline.example/b"),
+        ("/a", "-"),
+    ] {
+        agg.record_line(&referred(target, referer));
+    }
+    let text = exposed(&agg);
+    assert!(
+        text.contains(r#"touchline_http_referrals_total{host="news.ycombinator.com"} 2"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"touchline_http_referrals_total{host="other"} 1"#),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("touchline_http_referrals_total{").count(),
+        2,
+        "{text}"
+    );
+
+    let mut back = Tally::with_referrers(Router::open(10), crate::referrer::Referrers::new(&args));
+    back.restore(&agg.snapshot()).expect("restore");
+    assert_eq!(super::tests::text(&back), super::tests::text(&agg));
+}
+
+fn status_referred(target: &str, status: &str, referer: &str) -> Vec<u8> {
+    format!(r#"10.0.0.1 - - [23/Nov/2026:15:32:11 +0000] "GET {target} HTTP/1.1" {status} 1 "{referer}" "curl/8""#)
+        .into_bytes()
+}
+
+#[test]
+fn not_found_paths_are_counted_by_referer_kind_and_bounded() {
+    let args = crate::referrer::ReferrerArgs {
+        referrers: 5,
+        site_hosts: vec!["touchline.example".into()],
+        max_missing: 1,
+    };
+    let mut agg = Tally::with_tables(
+        Router::open(10),
+        crate::referrer::Referrers::new(&args),
+        Missing::new(args.max_missing),
+    );
+    for (target, status, referer) in [
+        ("/old/", "404", "https://touchline.example/news"),
+        ("/old/index.html?x", "404", "https://touchline.example/"),
+        ("/old", "404", "-"),
+        ("/old", "404", "https://elsewhere.example/"),
+        ("/wp-login.php", "404", "-"),
+        ("/old", "200", "https://touchline.example/"),
+    ] {
+        agg.record_line(&status_referred(target, status, referer));
+    }
+    let text = exposed(&agg);
+    for want in [
+        r#"touchline_http_not_found_total{path="/old",referer="internal"} 2"#,
+        r#"touchline_http_not_found_total{path="/old",referer="none"} 1"#,
+        r#"touchline_http_not_found_total{path="/old",referer="external"} 1"#,
+        r#"touchline_http_not_found_total{path="other",referer="none"} 1"#,
+    ] {
+        assert!(text.contains(want), "{want} in\n{text}");
+    }
+    assert_eq!(
+        text.matches("touchline_http_not_found_total{").count(),
+        4,
+        "{text}"
+    );
+
+    let mut back = Tally::with_tables(
+        Router::open(10),
+        crate::referrer::Referrers::new(&args),
+        Missing::new(args.max_missing),
+    );
+    back.restore(&agg.snapshot()).expect("restore");
+    assert_eq!(super::tests::text(&back), super::tests::text(&agg));
 }

@@ -271,7 +271,9 @@ pub fn append_lines(log: &Path, path: &str, n: usize) {
 
 /// `touchline_http_requests_total` for one path, GET, 200.
 pub fn get_200(path: &str) -> String {
-    format!(r#"touchline_http_requests_total{{path="{path}",method="GET",status="200"}}"#)
+    format!(
+        r#"touchline_http_requests_total{{path="{path}",method="GET",status="200",client="human"}}"#
+    )
 }
 
 /// Runs `promtool check metrics` on exposition text; returns its complaints.

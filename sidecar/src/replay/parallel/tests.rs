@@ -75,9 +75,16 @@ fn generated_log(seed: u64, lines: usize, odd_paths: bool) -> Vec<u8> {
                     0 => String::new(),
                     _ => format!(" {}.{:03}", rng.below(3), rng.below(1000)),
                 };
+                // Referring hosts keep appearing too (past the default cap), and clients vary.
+                let referer = match rng.below(3) {
+                    0 => "-".to_owned(),
+                    1 => format!("https://r{}.example/x", rng.below(5)),
+                    _ => format!("https://new{}.example/", i / 11),
+                };
+                let agent = ["t", "GPTBot/1.2", "curl/8", "-"][rng.below(4) as usize];
                 out.extend_from_slice(
                     format!(
-                        "10.0.0.{} - - [23/Nov/2026:15:{minute:02}:11 +0000] \"{} {path} HTTP/1.1\" {status} {} \"-\" \"t\"{time}\n",
+                        "10.0.0.{} - - [23/Nov/2026:15:{minute:02}:11 +0000] \"{} {path} HTTP/1.1\" {status} {} \"{referer}\" \"{agent}\"{time}\n",
                         rng.below(255),
                         ["GET", "POST", "HEAD"][rng.below(3) as usize],
                         rng.below(100_000),

@@ -44,7 +44,7 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
     let split = front_matter::split(&file.path, &text)?;
     let mut fm = split.front_matter;
     let route = match &fm.path {
-        Some(p) => Route::parse(p).map_err(|e| {
+        Some(p) => Route::parse(&with_leading_slash(p)).map_err(|e| {
             let at = Location::key(&file.path, &text, "path");
             match e {
                 contract::RouteError::DotSegment => BuildError::Escape {
@@ -61,6 +61,16 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
             )
         })?,
     };
+    let route = match &fm.slug {
+        Some(slug) if fm.path.is_none() => with_slug(&route, slug).map_err(|e| {
+            BuildError::invalid(
+                Location::key(&file.path, &text, "slug"),
+                format!("slug `{}`: {e}", quoted(slug)),
+            )
+            .with_help("a slug is one URL segment such as `my-post`")
+        })?,
+        _ => route,
+    };
     if fm.description.is_empty() {
         fm.description = default_description.to_owned();
     }
@@ -75,6 +85,24 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
         },
         front_matter: fm,
     })
+}
+
+/// Zola's `path` may be written without its leading `/`.
+fn with_leading_slash(path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    }
+}
+
+/// The route with its last segment replaced by `slug` (the root gains it as its one segment).
+fn with_slug(route: &Route, slug: &str) -> Result<Route, contract::RouteError> {
+    if slug.is_empty() || slug.contains('/') {
+        return Err(contract::RouteError::Malformed);
+    }
+    let parent = route.as_str().rsplit_once('/').map_or("", |(p, _)| p);
+    Route::parse(&format!("{parent}/{slug}"))
 }
 
 /// `gandalf.md` -> `/gandalf`; `teams/_index.md` -> `/teams`; `_index.md` -> `/`.
@@ -134,6 +162,39 @@ mod tests {
             err.to_string(),
             "content/x.md:3:8: `/../../etc/passwd` escapes the site root"
         );
+    }
+
+    #[test]
+    fn a_path_without_a_leading_slash_is_rooted() -> Result<(), BuildError> {
+        let page = parse_page(
+            &file("x.md", "+++\ntitle = \"x\"\npath = \"blog/2024/x\"\n+++\n"),
+            "",
+        )?;
+        assert_eq!(page.route.as_str(), "/blog/2024/x");
+        Ok(())
+    }
+
+    #[test]
+    fn a_slug_replaces_the_file_name() -> Result<(), BuildError> {
+        let page = parse_page(
+            &file(
+                "blog/2024-05-01-x.md",
+                "+++\ntitle = \"x\"\nslug = \"final\"\n+++\n",
+            ),
+            "",
+        )?;
+        assert_eq!(page.route.as_str(), "/blog/final");
+        Ok(())
+    }
+
+    #[test]
+    fn a_slug_with_a_slash_is_an_error() {
+        let err = parse_page(
+            &file("x.md", "+++\ntitle = \"x\"\nslug = \"a/b\"\n+++\n"),
+            "",
+        )
+        .expect_err("slash");
+        assert!(err.to_string().starts_with("content/x.md:3:"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! What templates see: `page`, the output being rendered, whether it comes from a Markdown page
 //! or a data item, and the values every output shares (`site`, `data`, `pages`, `item`).
 
+use std::collections::BTreeMap;
+
 use contract::Route;
 use minijinja::Value;
 use serde::Serialize;
@@ -25,6 +27,12 @@ pub struct PageContext {
     pub weight: i64,
     /// Publication date.
     pub date: Option<Date>,
+    /// Date of the last change.
+    pub updated: Option<Date>,
+    /// Its authors.
+    pub authors: Vec<String>,
+    /// Terms per taxonomy (`page.taxonomies.tags`).
+    pub taxonomies: BTreeMap<String, Vec<String>>,
     /// Free-form front matter values.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -40,6 +48,9 @@ impl PageContext {
             content: Value::from_safe_string(page.html.clone()),
             weight: fm.weight,
             date: fm.date.clone(),
+            updated: fm.updated.clone(),
+            authors: fm.authors.clone(),
+            taxonomies: fm.taxonomies.clone(),
             extra: fm.extra.clone(),
         }
     }
@@ -53,6 +64,9 @@ impl PageContext {
             content: Value::from_safe_string(String::new()),
             weight: 0,
             date: None,
+            updated: None,
+            authors: Vec::new(),
+            taxonomies: BTreeMap::new(),
             extra: serde_json::Map::new(),
         }
     }

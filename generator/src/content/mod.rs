@@ -21,13 +21,28 @@ pub struct Page {
     pub front_matter: FrontMatter,
     /// Its body as HTML.
     pub html: String,
+    /// The HTML of the text before `<!-- more -->`, if the body has that marker.
+    pub summary: Option<String>,
+    /// Words in the body (whitespace-separated, as Zola counts).
+    pub word_count: usize,
     /// Hash of the source bytes: a page whose source is unchanged can reuse its last render.
     pub source_hash: blake3::Hash,
     /// Where `template` is set in the front matter, for error messages.
     pub template_at: Location,
 }
 
+/// Ends a page's summary: the text before it is `page.summary`.
+pub const SUMMARY_MARKER: &str = "<!-- more -->";
+
+/// Reading speed behind `page.reading_time` (words per minute, Zola's).
+const WORDS_PER_MINUTE: usize = 200;
+
 impl Page {
+    /// Minutes to read the page, rounded up.
+    pub fn reading_time(&self) -> usize {
+        self.word_count.div_ceil(WORDS_PER_MINUTE)
+    }
+
     /// The template this page renders with.
     pub fn template(&self) -> &str {
         match &self.front_matter.template {
@@ -78,6 +93,11 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
         source: file.path.clone(),
         route,
         html: markdown::render(split.body),
+        summary: split
+            .body
+            .split_once(SUMMARY_MARKER)
+            .map(|(before, _)| markdown::render(before)),
+        word_count: split.body.split_whitespace().count(),
         source_hash: blake3::hash(&file.bytes),
         template_at: match fm.template {
             Some(_) => Location::key(&file.path, &text, "template"),
@@ -195,6 +215,37 @@ mod tests {
         )
         .expect_err("slash");
         assert!(err.to_string().starts_with("content/x.md:3:"), "{err}");
+    }
+
+    #[test]
+    fn the_text_before_the_more_marker_is_the_summary() -> Result<(), BuildError> {
+        let text = "+++\ntitle = \"x\"\n+++\nFirst *part*.\n\n<!-- more -->\n\nRest.\n";
+        let page = parse_page(&file("x.md", text), "")?;
+        assert_eq!(
+            page.summary.as_deref(),
+            Some("<p>First <em>part</em>.</p>\n")
+        );
+        assert!(page.html.contains("Rest."));
+        Ok(())
+    }
+
+    #[test]
+    fn a_page_without_the_marker_has_no_summary() -> Result<(), BuildError> {
+        let page = parse_page(&file("x.md", "+++\ntitle = \"x\"\n+++\nAll.\n"), "")?;
+        assert_eq!(page.summary, None);
+        Ok(())
+    }
+
+    #[test]
+    fn reading_time_is_words_at_200_a_minute_rounded_up() -> Result<(), BuildError> {
+        let body = "word ".repeat(201);
+        let page = parse_page(
+            &file("x.md", &format!("+++\ntitle = \"x\"\n+++\n{body}")),
+            "",
+        )?;
+        assert_eq!(page.word_count, 201);
+        assert_eq!(page.reading_time(), 2);
+        Ok(())
     }
 
     #[test]

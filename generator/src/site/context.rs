@@ -23,6 +23,12 @@ pub struct PageContext {
     pub path: Route,
     /// The body as HTML, marked safe (empty for data items).
     pub content: Value,
+    /// The HTML before `<!-- more -->`, marked safe; none without the marker.
+    pub summary: Option<Value>,
+    /// Words in the body.
+    pub word_count: usize,
+    /// Minutes to read it (200 words a minute, rounded up).
+    pub reading_time: usize,
     /// Orders navigation (lower first).
     pub weight: i64,
     /// Publication date.
@@ -46,6 +52,9 @@ impl PageContext {
             description: fm.description.clone(),
             path: page.route.clone(),
             content: Value::from_safe_string(page.html.clone()),
+            summary: page.summary.clone().map(Value::from_safe_string),
+            word_count: page.word_count,
+            reading_time: page.reading_time(),
             weight: fm.weight,
             date: fm.date.clone(),
             updated: fm.updated.clone(),
@@ -62,6 +71,9 @@ impl PageContext {
             description: description.to_owned(),
             path: route,
             content: Value::from_safe_string(String::new()),
+            summary: None,
+            word_count: 0,
+            reading_time: 0,
             weight: 0,
             date: None,
             updated: None,

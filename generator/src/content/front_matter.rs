@@ -1,5 +1,6 @@
 //! Front matter: the TOML (`+++`) or YAML (`---`) block at the top of a Markdown page.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
@@ -8,7 +9,8 @@ use serde::de::{self, MapAccess, Visitor};
 
 use crate::error::{BuildError, Location};
 
-/// A page's metadata. Unknown keys are errors; free-form values belong in `extra`.
+/// A page's metadata, with the keys and meanings of Zola's. Unknown keys are errors;
+/// free-form values belong in `extra`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
@@ -25,36 +27,132 @@ pub struct FrontMatter {
     /// A draft is read and checked but not published.
     #[serde(default)]
     pub draft: bool,
-    /// Publication date.
+    /// Publication date (a date or a date-time).
     pub date: Option<Date>,
-    /// Route override, e.g. `/404.html`.
+    /// Date of the last change (a date or a date-time).
+    pub updated: Option<Date>,
+    /// Replaces the last segment of the route the file name gives.
+    pub slug: Option<String>,
+    /// Route override, e.g. `/404.html` or `blog/2024/post` (the leading `/` is optional).
     pub path: Option<String>,
+    /// Old URLs of this page: each redirects here.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The page's authors.
+    #[serde(default)]
+    pub authors: Vec<String>,
+    /// Terms per taxonomy, e.g. `tags = ["rust"]`.
+    #[serde(default)]
+    pub taxonomies: BTreeMap<String, Vec<String>>,
+    /// Hugo's top-level `tags`: the `tags` taxonomy.
+    #[serde(default)]
+    tags: Vec<String>,
+    /// Hugo's top-level `categories`: the `categories` taxonomy.
+    #[serde(default)]
+    categories: Vec<String>,
     /// Free-form values for templates.
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-/// A calendar date `YYYY-MM-DD`, from a TOML date literal or a YAML/TOML string.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+impl FrontMatter {
+    /// Moves Hugo's top-level `tags` and `categories` into `taxonomies` (after terms given
+    /// there, without duplicates).
+    fn merge_hugo_taxonomies(&mut self) {
+        for (name, terms) in [
+            ("tags", std::mem::take(&mut self.tags)),
+            ("categories", std::mem::take(&mut self.categories)),
+        ] {
+            if terms.is_empty() {
+                continue;
+            }
+            let list = self.taxonomies.entry(name.to_owned()).or_default();
+            for term in terms {
+                if !list.contains(&term) {
+                    list.push(term);
+                }
+            }
+        }
+    }
+}
+
+/// A date `YYYY-MM-DD` or an RFC 3339 date-time (`2023-09-08T02:43:00Z`, offset or local),
+/// from a TOML date/date-time literal or a YAML/TOML string. Kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
 pub struct Date(String);
 
 impl Date {
     fn parse(s: &str) -> Result<Date, String> {
-        let b = s.as_bytes();
-        let shape_ok = b.len() == 10
-            && b[4] == b'-'
-            && b[7] == b'-'
-            && b.iter()
-                .enumerate()
-                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-        let month = s.get(5..7).and_then(|m| m.parse::<u8>().ok());
-        let day = s.get(8..10).and_then(|d| d.parse::<u8>().ok());
-        match (shape_ok, month, day) {
-            (true, Some(1..=12), Some(1..=31)) => Ok(Date(s.to_owned())),
-            _ => Err(format!("invalid date `{s}`: expected YYYY-MM-DD")),
+        let err = || {
+            format!(
+                "invalid date `{s}`: expected YYYY-MM-DD or an RFC 3339 date-time such as \
+                 2023-09-08T02:43:00Z"
+            )
+        };
+        let day = s.get(..10).ok_or_else(err)?;
+        if !valid_day(day) {
+            return Err(err());
+        }
+        match s.get(10..) {
+            Some("") => Ok(Date(s.to_owned())),
+            Some(rest) if valid_time(rest) => Ok(Date(s.to_owned())),
+            _ => Err(err()),
         }
     }
+
+    /// The date as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `YYYY-MM-DD` with a real month and day number.
+fn valid_day(s: &str) -> bool {
+    let b = s.as_bytes();
+    let shape_ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    let month = s.get(5..7).and_then(|m| m.parse::<u8>().ok());
+    let day = s.get(8..10).and_then(|d| d.parse::<u8>().ok());
+    shape_ok && matches!((month, day), (Some(1..=12), Some(1..=31)))
+}
+
+/// `THH:MM[:SS[.frac]][Z|±HH:MM]` (`t` or a space instead of `T`, as RFC 3339 and TOML allow).
+fn valid_time(s: &str) -> bool {
+    let Some(rest) = s
+        .strip_prefix('T')
+        .or_else(|| s.strip_prefix('t'))
+        .or_else(|| s.strip_prefix(' '))
+    else {
+        return false;
+    };
+    let two = |t: &str, max: u8| t.len() == 2 && t.parse::<u8>().is_ok_and(|n| n <= max);
+    let (clock, zone) = match rest.find(['Z', 'z', '+', '-']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let (clock, frac) = match clock.split_once('.') {
+        Some((c, f)) => (c, Some(f)),
+        None => (clock, None),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    let clock_ok = match parts.as_slice() {
+        [h, m] => two(h, 23) && two(m, 59),
+        [h, m, sec] => two(h, 23) && two(m, 59) && two(sec, 60),
+        _ => false,
+    };
+    let frac_ok = frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|c| c.is_ascii_digit()));
+    let zone_ok = match zone {
+        "" | "Z" | "z" => true,
+        z => z[1..]
+            .split_once(':')
+            .is_some_and(|(h, m)| two(h, 23) && two(m, 59)),
+    };
+    clock_ok && frac_ok && zone_ok
 }
 
 impl<'de> Deserialize<'de> for Date {
@@ -63,12 +161,12 @@ impl<'de> Deserialize<'de> for Date {
         impl<'de> Visitor<'de> for DateVisitor {
             type Value = Date;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a date YYYY-MM-DD")
+                f.write_str("a date YYYY-MM-DD or an RFC 3339 date-time")
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Date, E> {
                 Date::parse(s).map_err(E::custom)
             }
-            // The `toml` crate hands a date literal over as a one-entry map.
+            // The `toml` crate hands a date or date-time literal over as a one-entry map.
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Date, M::Error> {
                 let (_, value): (String, String) = map
                     .next_entry()?
@@ -143,6 +241,8 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, BuildError> {
         toml::from_str::<FrontMatter>(meta)
             .map_err(|e| BuildError::toml(path, text, meta_start, &e))?
     };
+    let mut front_matter = front_matter;
+    front_matter.merge_hugo_taxonomies();
     Ok(Split {
         front_matter,
         body: &text[body_start..],
@@ -217,6 +317,74 @@ mod tests {
             err.to_string().contains("invalid date `2024-13-01`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_toml_datetime_is_a_date() -> Result<(), BuildError> {
+        let s = parse("+++\ntitle = \"x\"\ndate = 2023-09-08T02:43:00Z\n+++\n")?;
+        assert_eq!(
+            s.front_matter.date,
+            Some(Date("2023-09-08T02:43:00Z".into()))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_toml_local_datetime_with_offset_is_accepted_for_updated() -> Result<(), BuildError> {
+        let s = parse("+++\ntitle = \"x\"\nupdated = 2024-01-02T10:00:00+02:00\n+++\n")?;
+        assert_eq!(
+            s.front_matter.updated,
+            Some(Date("2024-01-02T10:00:00+02:00".into()))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_rfc3339_string_in_yaml_is_a_date() -> Result<(), BuildError> {
+        let s = parse("---\ntitle: x\ndate: \"2023-09-08T02:43:00.5-05:00\"\n---\n")?;
+        assert_eq!(
+            s.front_matter.date,
+            Some(Date("2023-09-08T02:43:00.5-05:00".into()))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_impossible_time_is_an_error() {
+        let err =
+            parse("+++\ntitle = \"x\"\ndate = \"2024-01-01T25:00:00Z\"\n+++\n").expect_err("time");
+        assert!(err.to_string().contains("RFC 3339"), "{err}");
+    }
+
+    #[test]
+    fn zola_keys_are_read() -> Result<(), BuildError> {
+        let s = parse(concat!(
+            "+++\ntitle = \"x\"\nslug = \"s\"\naliases = [\"/old.html\"]\n",
+            "authors = [\"Ann\", \"Bo\"]\n[taxonomies]\ntags = [\"rust\"]\n+++\n"
+        ))?;
+        let fm = s.front_matter;
+        assert_eq!(fm.slug.as_deref(), Some("s"));
+        assert_eq!(fm.aliases, ["/old.html"]);
+        assert_eq!(fm.authors, ["Ann", "Bo"]);
+        assert_eq!(fm.taxonomies.get("tags"), Some(&vec!["rust".to_owned()]));
+        Ok(())
+    }
+
+    #[test]
+    fn hugo_top_level_tags_and_categories_become_taxonomies() -> Result<(), BuildError> {
+        let s = parse(
+            "---\ntitle: x\ntags: [a, b]\ncategories: [news]\ntaxonomies:\n  tags: [a]\n---\n",
+        )?;
+        let t = s.front_matter.taxonomies;
+        assert_eq!(t.get("tags"), Some(&vec!["a".to_owned(), "b".to_owned()]));
+        assert_eq!(t.get("categories"), Some(&vec!["news".to_owned()]));
+        Ok(())
+    }
+
+    #[test]
+    fn a_misspelt_key_gets_the_nearest_suggested() {
+        let err = parse("+++\ntitle = \"x\"\nalises = []\n+++\n").expect_err("typo");
+        assert!(err.to_string().contains("did you mean `aliases`?"), "{err}");
     }
 
     #[test]

@@ -21,13 +21,28 @@ pub struct Page {
     pub front_matter: FrontMatter,
     /// Its body as HTML.
     pub html: String,
+    /// The HTML of the text before `<!-- more -->`, if the body has that marker.
+    pub summary: Option<String>,
+    /// Words in the body (whitespace-separated, as Zola counts).
+    pub word_count: usize,
     /// Hash of the source bytes: a page whose source is unchanged can reuse its last render.
     pub source_hash: blake3::Hash,
     /// Where `template` is set in the front matter, for error messages.
     pub template_at: Location,
 }
 
+/// Ends a page's summary: the text before it is `page.summary`.
+pub const SUMMARY_MARKER: &str = "<!-- more -->";
+
+/// Reading speed behind `page.reading_time` (words per minute, Zola's).
+const WORDS_PER_MINUTE: usize = 200;
+
 impl Page {
+    /// Minutes to read the page, rounded up.
+    pub fn reading_time(&self) -> usize {
+        self.word_count.div_ceil(WORDS_PER_MINUTE)
+    }
+
     /// The template this page renders with.
     pub fn template(&self) -> &str {
         match &self.front_matter.template {
@@ -44,7 +59,7 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
     let split = front_matter::split(&file.path, &text)?;
     let mut fm = split.front_matter;
     let route = match &fm.path {
-        Some(p) => Route::parse(p).map_err(|e| {
+        Some(p) => Route::parse(&with_leading_slash(p)).map_err(|e| {
             let at = Location::key(&file.path, &text, "path");
             match e {
                 contract::RouteError::DotSegment => BuildError::Escape {
@@ -61,6 +76,16 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
             )
         })?,
     };
+    let route = match &fm.slug {
+        Some(slug) if fm.path.is_none() => with_slug(&route, slug).map_err(|e| {
+            BuildError::invalid(
+                Location::key(&file.path, &text, "slug"),
+                format!("slug `{}`: {e}", quoted(slug)),
+            )
+            .with_help("a slug is one URL segment such as `my-post`")
+        })?,
+        _ => route,
+    };
     if fm.description.is_empty() {
         fm.description = default_description.to_owned();
     }
@@ -68,6 +93,11 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
         source: file.path.clone(),
         route,
         html: markdown::render(split.body),
+        summary: split
+            .body
+            .split_once(SUMMARY_MARKER)
+            .map(|(before, _)| markdown::render(before)),
+        word_count: split.body.split_whitespace().count(),
         source_hash: blake3::hash(&file.bytes),
         template_at: match fm.template {
             Some(_) => Location::key(&file.path, &text, "template"),
@@ -75,6 +105,24 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
         },
         front_matter: fm,
     })
+}
+
+/// Zola's `path` may be written without its leading `/`.
+fn with_leading_slash(path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    }
+}
+
+/// The route with its last segment replaced by `slug` (the root gains it as its one segment).
+fn with_slug(route: &Route, slug: &str) -> Result<Route, contract::RouteError> {
+    if slug.is_empty() || slug.contains('/') {
+        return Err(contract::RouteError::Malformed);
+    }
+    let parent = route.as_str().rsplit_once('/').map_or("", |(p, _)| p);
+    Route::parse(&format!("{parent}/{slug}"))
 }
 
 /// `gandalf.md` -> `/gandalf`; `teams/_index.md` -> `/teams`; `_index.md` -> `/`.
@@ -134,6 +182,70 @@ mod tests {
             err.to_string(),
             "content/x.md:3:8: `/../../etc/passwd` escapes the site root"
         );
+    }
+
+    #[test]
+    fn a_path_without_a_leading_slash_is_rooted() -> Result<(), BuildError> {
+        let page = parse_page(
+            &file("x.md", "+++\ntitle = \"x\"\npath = \"blog/2024/x\"\n+++\n"),
+            "",
+        )?;
+        assert_eq!(page.route.as_str(), "/blog/2024/x");
+        Ok(())
+    }
+
+    #[test]
+    fn a_slug_replaces_the_file_name() -> Result<(), BuildError> {
+        let page = parse_page(
+            &file(
+                "blog/2024-05-01-x.md",
+                "+++\ntitle = \"x\"\nslug = \"final\"\n+++\n",
+            ),
+            "",
+        )?;
+        assert_eq!(page.route.as_str(), "/blog/final");
+        Ok(())
+    }
+
+    #[test]
+    fn a_slug_with_a_slash_is_an_error() {
+        let err = parse_page(
+            &file("x.md", "+++\ntitle = \"x\"\nslug = \"a/b\"\n+++\n"),
+            "",
+        )
+        .expect_err("slash");
+        assert!(err.to_string().starts_with("content/x.md:3:"), "{err}");
+    }
+
+    #[test]
+    fn the_text_before_the_more_marker_is_the_summary() -> Result<(), BuildError> {
+        let text = "+++\ntitle = \"x\"\n+++\nFirst *part*.\n\n<!-- more -->\n\nRest.\n";
+        let page = parse_page(&file("x.md", text), "")?;
+        assert_eq!(
+            page.summary.as_deref(),
+            Some("<p>First <em>part</em>.</p>\n")
+        );
+        assert!(page.html.contains("Rest."));
+        Ok(())
+    }
+
+    #[test]
+    fn a_page_without_the_marker_has_no_summary() -> Result<(), BuildError> {
+        let page = parse_page(&file("x.md", "+++\ntitle = \"x\"\n+++\nAll.\n"), "")?;
+        assert_eq!(page.summary, None);
+        Ok(())
+    }
+
+    #[test]
+    fn reading_time_is_words_at_200_a_minute_rounded_up() -> Result<(), BuildError> {
+        let body = "word ".repeat(201);
+        let page = parse_page(
+            &file("x.md", &format!("+++\ntitle = \"x\"\n+++\n{body}")),
+            "",
+        )?;
+        assert_eq!(page.word_count, 201);
+        assert_eq!(page.reading_time(), 2);
+        Ok(())
     }
 
     #[test]

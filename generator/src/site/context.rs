@@ -1,6 +1,8 @@
 //! What templates see: `page`, the output being rendered, whether it comes from a Markdown page
 //! or a data item, and the values every output shares (`site`, `data`, `pages`, `item`).
 
+use std::collections::BTreeMap;
+
 use contract::Route;
 use minijinja::Value;
 use serde::Serialize;
@@ -21,10 +23,22 @@ pub struct PageContext {
     pub path: Route,
     /// The body as HTML, marked safe (empty for data items).
     pub content: Value,
+    /// The HTML before `<!-- more -->`, marked safe; none without the marker.
+    pub summary: Option<Value>,
+    /// Words in the body.
+    pub word_count: usize,
+    /// Minutes to read it (200 words a minute, rounded up).
+    pub reading_time: usize,
     /// Orders navigation (lower first).
     pub weight: i64,
     /// Publication date.
     pub date: Option<Date>,
+    /// Date of the last change.
+    pub updated: Option<Date>,
+    /// Its authors.
+    pub authors: Vec<String>,
+    /// Terms per taxonomy (`page.taxonomies.tags`).
+    pub taxonomies: BTreeMap<String, Vec<String>>,
     /// Free-form front matter values.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -38,8 +52,14 @@ impl PageContext {
             description: fm.description.clone(),
             path: page.route.clone(),
             content: Value::from_safe_string(page.html.clone()),
+            summary: page.summary.clone().map(Value::from_safe_string),
+            word_count: page.word_count,
+            reading_time: page.reading_time(),
             weight: fm.weight,
             date: fm.date.clone(),
+            updated: fm.updated.clone(),
+            authors: fm.authors.clone(),
+            taxonomies: fm.taxonomies.clone(),
             extra: fm.extra.clone(),
         }
     }
@@ -51,8 +71,14 @@ impl PageContext {
             description: description.to_owned(),
             path: route,
             content: Value::from_safe_string(String::new()),
+            summary: None,
+            word_count: 0,
+            reading_time: 0,
             weight: 0,
             date: None,
+            updated: None,
+            authors: Vec::new(),
+            taxonomies: BTreeMap::new(),
             extra: serde_json::Map::new(),
         }
     }

@@ -11,7 +11,14 @@ use crate::error::BuildErrors;
 use crate::site::collect::{Origin, Outputs};
 
 /// Claims the sitemap, robots.txt and the manifest (last, so it lists every other file).
-pub fn add(outputs: &mut Outputs, base_url: &str, pages: &[Route], errors: &mut BuildErrors) {
+/// `moved` are the page routes of redirects: in the manifest (they are served), not the sitemap.
+pub fn add(
+    outputs: &mut Outputs,
+    base_url: &str,
+    pages: &[Route],
+    moved: &[Route],
+    errors: &mut BuildErrors,
+) {
     let built = [
         ("sitemap.xml", "sitemap", sitemap(base_url, pages)),
         ("robots.txt", "robots.txt", robots(base_url)),
@@ -24,7 +31,10 @@ pub fn add(outputs: &mut Outputs, base_url: &str, pages: &[Route], errors: &mut 
             errors,
         );
     }
-    let manifest = manifest(outputs, pages);
+    let mut served = pages.to_vec();
+    served.extend_from_slice(moved);
+    served.sort();
+    let manifest = manifest(outputs, &served);
     outputs.claim(
         PathBuf::from(contract::manifest::FILE_NAME),
         Origin::Built("route manifest"),

@@ -1,9 +1,10 @@
 //! Site assembly: turns the sources into the complete set of output files, in memory, in named
 //! steps with the data flowing between them as types:
 //! [`parse`] -> [`plan`] (jobs) -> [`render`] (bytes) -> [`collect`] (claimed outputs) ->
-//! [`extras`] (sitemap, robots, manifest) -> [`check`] (links). [`context`] is what templates
+//! [`aliases`] (redirects) -> [`extras`] (sitemap, robots, manifest) -> [`check`] (links). [`context`] is what templates
 //! see. Pure apart from the parallelism: no file is read or written here.
 
+pub mod aliases;
 pub mod check;
 pub mod collect;
 pub mod context;
@@ -71,11 +72,18 @@ pub fn assemble(
     }
     outputs.claim_files(&sources.files, &mut errors);
     outputs.claim_assets(&parsed.assets, &mut errors);
+    let redirects = aliases::add(&parsed.pages, &mut outputs, &mut errors);
     site.pages.sort();
+    let moved: Vec<Route> = redirects
+        .into_iter()
+        .map(|r| r.from)
+        .filter(Route::is_page)
+        .collect();
     extras::add(
         &mut outputs,
         &sources.config.base_url,
         &site.pages,
+        &moved,
         &mut errors,
     );
     // A page that failed to render would show up as a broken link too: report the cause only.

@@ -1,6 +1,8 @@
 //! Content: Markdown pages with front matter.
 
+pub mod code_info;
 pub mod front_matter;
+pub mod highlight;
 pub mod markdown;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +23,8 @@ pub struct Page {
     pub front_matter: FrontMatter,
     /// Its body as HTML.
     pub html: String,
+    /// Whether its body has highlighted code (so its template links `highlight.css`).
+    pub highlighted: bool,
     /// Hash of the source bytes: a page whose source is unchanged can reuse its last render.
     pub source_hash: blake3::Hash,
     /// Where `template` is set in the front matter, for error messages.
@@ -38,8 +42,13 @@ impl Page {
     }
 }
 
-/// Parses and renders one Markdown file; `default_description` fills an empty description.
-pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, BuildError> {
+/// Parses and renders one Markdown file; `default_description` fills an empty description;
+/// `highlight` turns on syntax highlighting of its code blocks.
+pub fn parse_page(
+    file: &SourceFile,
+    default_description: &str,
+    highlight: bool,
+) -> Result<Page, BuildError> {
     let text = utf8(&file.path, &file.bytes)?;
     let split = front_matter::split(&file.path, &text)?;
     let mut fm = split.front_matter;
@@ -64,10 +73,19 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
     if fm.description.is_empty() {
         fm.description = default_description.to_owned();
     }
+    let body = markdown::render_with(split.body, highlight);
+    let body_line = text[..text.len().saturating_sub(split.body.len())]
+        .matches('\n')
+        .count();
+    for (line, warning) in &body.warnings {
+        let at = format!("{}:{}", file.path.display(), body_line + line);
+        tracing::warn!("{at}: {warning}");
+    }
     Ok(Page {
         source: file.path.clone(),
         route,
-        html: markdown::render(split.body),
+        html: body.html,
+        highlighted: body.highlighted,
         source_hash: blake3::hash(&file.bytes),
         template_at: match fm.template {
             Some(_) => Location::key(&file.path, &text, "template"),
@@ -115,7 +133,11 @@ mod tests {
 
     #[test]
     fn the_root_page_defaults_to_the_index_template() -> Result<(), BuildError> {
-        let page = parse_page(&file("_index.md", "+++\ntitle = \"Home\"\n+++\n"), "d")?;
+        let page = parse_page(
+            &file("_index.md", "+++\ntitle = \"Home\"\n+++\n"),
+            "d",
+            false,
+        )?;
         assert_eq!(page.template(), "index.html");
         Ok(())
     }
@@ -128,6 +150,7 @@ mod tests {
                 "+++\ntitle = \"x\"\npath = \"/../../etc/passwd\"\n+++\n",
             ),
             "",
+            false,
         )
         .expect_err("escape");
         assert_eq!(
@@ -141,6 +164,7 @@ mod tests {
         let page = parse_page(
             &file("x.md", "+++\ntitle = \"x\"\n+++\n"),
             "site description",
+            false,
         )?;
         assert_eq!(page.front_matter.description, "site description");
         Ok(())

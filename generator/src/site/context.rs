@@ -27,6 +27,8 @@ pub struct PageContext {
     pub date: Option<Date>,
     /// Free-form front matter values.
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Whether the body has highlighted code: link `asset('highlight.css')` then.
+    pub highlighted: bool,
 }
 
 impl PageContext {
@@ -41,6 +43,7 @@ impl PageContext {
             weight: fm.weight,
             date: fm.date.clone(),
             extra: fm.extra.clone(),
+            highlighted: page.highlighted,
         }
     }
 
@@ -54,6 +57,7 @@ impl PageContext {
             weight: 0,
             date: None,
             extra: serde_json::Map::new(),
+            highlighted: false,
         }
     }
 }

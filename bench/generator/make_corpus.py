@@ -2,7 +2,7 @@
 """Writes the same synthetic site for Touchline and for Hugo, each with templates that do the
 same work, so the two builds can be timed against each other.
 
-Usage: make_corpus.py [--shape flat|sections] N OUT_DIR   (creates OUT_DIR/touchline, OUT_DIR/hugo)
+Usage: make_corpus.py [--shape flat|sections|code] N OUT_DIR   (creates OUT_DIR/touchline, OUT_DIR/hugo)
 
 flat:     N pages under /p/, ~500 words each, a table, a code block, three internal links.
 sections: N pages spread over 20 sections (/s00 ... /s19). Every page has that body plus three
@@ -11,10 +11,16 @@ sections: N pages spread over 20 sections (/s00 ... /s19). Every page has that b
           Hugo builds its tag pages from the front matter (its taxonomies); Touchline has no
           taxonomies yet, so this script writes the tag index as a data file, which a
           [[generate]] entry turns into one page per tag: the same pages, the same listings.
+code:     flat, plus three longer fenced blocks per page (Rust, Python, JavaScript, ~12 lines
+          each), for the highlighting comparison. Highlighting is on in touchline/ (the default)
+          and hugo/ (`markup.highlight.noClasses = false`: classes, as Touchline writes), off in
+          touchline-off/ (`[markdown] highlight_code = false`) and hugo-off/
+          (`markup.highlight.codeFences = false`).
 """
 import argparse
 import os
 import random
+import shutil
 import struct
 import zlib
 
@@ -45,12 +51,56 @@ def code(i):
     return "```rust\nfn main() {\n    println!(\"page %d\");\n}\n```" % i
 
 
-def flat_page(i, n, rng):
+RUST = '''```rust,hl_lines=3
+/// Points for a result.
+pub fn points(goals_for: u32, goals_against: u32) -> u32 {
+    match goals_for.cmp(&goals_against) {
+        std::cmp::Ordering::Greater => 3,
+        std::cmp::Ordering::Equal => 1,
+        std::cmp::Ordering::Less => 0,
+    }
+}
+
+fn main() {
+    println!("{} points in round %d", points(2, 1));
+}
+```'''
+PYTHON = '''```python
+def table(results):
+    """Sorts clubs by points, then goal difference."""
+    rows = {}
+    for home, away, hg, ag in results:  # round %d
+        for club, gf, ga in ((home, hg, ag), (away, ag, hg)):
+            row = rows.setdefault(club, [0, 0])
+            row[0] += 3 if gf > ga else 1 if gf == ga else 0
+            row[1] += gf - ga
+    return sorted(rows.items(), key=lambda kv: (-kv[1][0], -kv[1][1]))
+```'''
+JS = '''```js,linenos
+const rows = document.querySelectorAll("table tbody tr");
+for (const [i, row] of rows.entries()) {
+  const points = Number(row.cells[2].textContent);
+  if (points > %d) {
+    row.classList.add("top");
+  } else {
+    row.classList.remove("top");
+  }
+  row.dataset.rank = String(i + 1);
+}
+```'''
+
+
+def more_code(i):
+    return "\n\n".join(block.replace("%d", str(i)) for block in (RUST, PYTHON, JS))
+
+
+def flat_page(i, n, rng, extra_code=False):
     paras = paragraphs(rng)
     links = " ".join(f"[page {j}](/p/{j})" for j in (rng.randrange(n) for _ in range(3)))
     return (f"+++\ntitle = \"Page {i}\"\ndescription = \"Synthetic page {i}\"\nweight = {i}\n"
             f"date = 2024-05-19\n+++\n\n# Page {i}\n\n{paras[0]}\n\n## Results\n\n{table(rng)}\n\n"
-            f"{paras[1]}\n\n{code(i)}\n\n{paras[2]}\n\nSee also {links}.\n\n{paras[3]}\n\n{paras[4]}\n")
+            f"{paras[1]}\n\n{code(i)}\n\n{paras[2]}\n\nSee also {links}.\n\n{paras[3]}\n\n"
+            + (f"{more_code(i)}\n\n" if extra_code else "") + f"{paras[4]}\n")
 
 
 def png(seed):
@@ -93,9 +143,9 @@ def common(t, h, hugo_extra):
     write(f"{h}/layouts/index.html", '{{ define "main" }}{{ .Content }}{{ end }}\n')
 
 
-def flat(n, t, h):
+def flat(n, t, h, extra_code=False):
     rng = random.Random(42)
-    pages = [flat_page(i, n, rng) for i in range(n)]
+    pages = [flat_page(i, n, rng, extra_code) for i in range(n)]
     common(t, h, 'disableKinds = ["taxonomy", "term", "RSS"]\n')
     for root in (t, h):
         write(f"{root}/content/_index.md", '+++\ntitle = "Bench"\n+++\nA synthetic site.\n')
@@ -107,6 +157,19 @@ def flat(n, t, h):
     for i, text in enumerate(pages):
         write(f"{t}/content/p/{i}.md", text)
         write(f"{h}/content/p/{i}.md", text)
+
+
+def code_shape(n, t, h):
+    """flat with more code, and the highlighting-off twins of both sites."""
+    flat(n, t, h, extra_code=True)
+    with open(f"{h}/hugo.toml", encoding="utf-8") as f:
+        hugo = f.read()
+    write(f"{h}/hugo.toml", hugo + "[markup.highlight]\ncodeFences = true\nnoClasses = false\n")
+    shutil.copytree(h, f"{h}-off")
+    write(f"{h}-off/hugo.toml", hugo + "[markup.highlight]\ncodeFences = false\n")
+    shutil.copytree(t, f"{t}-off")
+    with open(f"{t}-off/site.toml", "a", encoding="utf-8") as f:
+        f.write("\n[markdown]\nhighlight_code = false\n")
 
 
 def toml_str(s):
@@ -197,12 +260,12 @@ def sections(n, t, h):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shape", choices=("flat", "sections"), default="flat")
+    parser.add_argument("--shape", choices=("flat", "sections", "code"), default="flat")
     parser.add_argument("n", type=int)
     parser.add_argument("out")
     args = parser.parse_args()
     t, h = os.path.join(args.out, "touchline"), os.path.join(args.out, "hugo")
-    (flat if args.shape == "flat" else sections)(args.n, t, h)
+    {"flat": flat, "sections": sections, "code": code_shape}[args.shape](args.n, t, h)
 
 
 if __name__ == "__main__":

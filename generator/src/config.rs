@@ -27,6 +27,9 @@ pub struct SiteConfig {
     /// Free-form values for templates (`site.extra`).
     #[serde(default)]
     pub extra: toml::Table,
+    /// How Markdown is rendered (`[markdown]`).
+    #[serde(default)]
+    pub markdown: MarkdownConfig,
     /// Outputs generated from data files, one per item.
     #[serde(default, rename = "generate", skip_serializing)]
     pub generators: Vec<Generator>,
@@ -48,6 +51,27 @@ pub struct Generator {
     /// Title pattern with `{field}` placeholders.
     #[serde(default)]
     pub title: Option<Spanned<String>>,
+}
+
+/// The `[markdown]` table.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkdownConfig {
+    /// Colour code blocks at build time (classes styled by the `highlight.css` asset).
+    #[serde(default = "yes")]
+    pub highlight_code: bool,
+}
+
+impl Default for MarkdownConfig {
+    fn default() -> MarkdownConfig {
+        MarkdownConfig {
+            highlight_code: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_language() -> String {
@@ -132,6 +156,30 @@ mod tests {
             "{msg}"
         );
         assert!(msg.ends_with("= help: did you mean `title`?"), "{msg}");
+    }
+
+    #[test]
+    fn highlighting_is_on_unless_the_markdown_table_turns_it_off() -> Result<(), BuildError> {
+        let on = SiteConfig::parse(Path::new("site.toml"), MINIMAL)?;
+        let text = format!("{MINIMAL}[markdown]\nhighlight_code = false\n");
+        let off = SiteConfig::parse(Path::new("site.toml"), &text)?;
+        assert!(on.markdown.highlight_code && !off.markdown.highlight_code);
+        Ok(())
+    }
+
+    #[test]
+    fn an_unknown_markdown_key_is_an_error_with_a_suggestion() {
+        let text = format!("{MINIMAL}[markdown]\nhighlight_cod = false\n");
+        let err = SiteConfig::parse(Path::new("site.toml"), &text).expect_err("unknown key");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("site.toml:4:1: unknown field `highlight_cod`"),
+            "{msg}"
+        );
+        assert!(
+            msg.ends_with("= help: did you mean `highlight_code`?"),
+            "{msg}"
+        );
     }
 
     #[test]

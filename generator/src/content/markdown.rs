@@ -1,8 +1,22 @@
-//! Markdown to HTML with pulldown-cmark, with GitHub-style heading ids.
+//! Markdown to HTML with pulldown-cmark, with GitHub-style heading ids and (when on) code
+//! blocks highlighted at build time.
 
 use std::collections::HashMap;
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd, html};
+
+use super::{code_info, highlight};
+
+/// A page body as HTML, and what the page needs from the theme.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// The body.
+    pub html: String,
+    /// Whether a code block was rendered for `highlight.css`.
+    pub highlighted: bool,
+    /// Problems that do not stop the build, each with its 1-based line in the Markdown.
+    pub warnings: Vec<(usize, String)>,
+}
 
 /// The Markdown extensions every page gets.
 fn options() -> Options {
@@ -13,10 +27,21 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Renders a page body. Headings without an explicit `{#id}` get one made from their text,
-/// unique within the page, so that every heading can be linked to.
+/// Renders a page body without highlighting (see [`render_with`]).
 pub fn render(markdown: &str) -> String {
-    let mut events: Vec<Event<'_>> = Parser::new_ext(markdown, options()).collect();
+    render_with(markdown, false).html
+}
+
+/// Renders a page body. Headings without an explicit `{#id}` get one made from their text,
+/// unique within the page, so that every heading can be linked to. With `highlight`, code
+/// blocks become classed HTML for `highlight.css`.
+pub fn render_with(markdown: &str, highlight: bool) -> Rendered {
+    let mut rendered = Rendered::default();
+    let mut events: Vec<Event<'_>> = if highlight {
+        code_blocks(markdown, &mut rendered)
+    } else {
+        Parser::new_ext(markdown, options()).collect()
+    };
     let mut used: HashMap<String, usize> = HashMap::new();
     let mut i = 0;
     while i < events.len() {
@@ -38,7 +63,40 @@ pub fn render(markdown: &str) -> String {
     }
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
-    out
+    rendered.html = out;
+    rendered
+}
+
+/// The events with every code block replaced by its highlighted HTML.
+fn code_blocks<'a>(markdown: &'a str, rendered: &mut Rendered) -> Vec<Event<'a>> {
+    let mut events = Vec::new();
+    let mut block: Option<(code_info::CodeInfo, usize, String)> = None;
+    for (event, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
+        match (event, &mut block) {
+            (Event::Start(Tag::CodeBlock(kind)), None) => {
+                let info = match kind {
+                    CodeBlockKind::Fenced(info) => code_info::parse(&info),
+                    CodeBlockKind::Indented => code_info::parse(""),
+                };
+                let line =
+                    1 + memchr::memchr_iter(b'\n', &markdown.as_bytes()[..range.start]).count();
+                block = Some((info, line, String::new()));
+            }
+            (Event::Text(text), Some((_, _, code))) => code.push_str(&text),
+            (Event::End(TagEnd::CodeBlock), Some(_)) => {
+                let Some((info, line, code)) = block.take() else {
+                    continue;
+                };
+                let out = highlight::render(&code, &info);
+                let problems = info.problems.into_iter().chain(out.warning);
+                rendered.warnings.extend(problems.map(|p| (line, p)));
+                rendered.highlighted = true;
+                events.push(Event::Html(CowStr::from(out.html)));
+            }
+            (event, _) => events.push(event),
+        }
+    }
+    events
 }
 
 /// Lower-case letters and digits, words joined by `-`.
@@ -101,6 +159,80 @@ mod tests {
         assert!(html.contains("<table>"), "{html}");
         assert!(html.contains("<del>old</del>"), "{html}");
         assert!(html.contains("type=\"checkbox\""), "{html}");
+    }
+
+    fn highlighted(markdown: &str) -> Rendered {
+        render_with(markdown, true)
+    }
+
+    #[test]
+    fn fenced_rust_is_highlighted_with_classes() {
+        let out = highlighted("```rust\nfn main() {\n    let x = \"hi\"; // note\n}\n```\n");
+        assert!(out.highlighted && out.warnings.is_empty(), "{out:?}");
+        insta::assert_snapshot!(out.html);
+    }
+
+    #[test]
+    fn line_numbers_and_marked_lines_are_wrapped_per_line() {
+        let out =
+            highlighted("```python,linenos,hl_lines=2\na = 1\nb = \"x\"  # two\nc = True\n```\n");
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+        insta::assert_snapshot!(out.html);
+    }
+
+    #[test]
+    fn hugo_brace_options_mark_lines_too() {
+        let out = highlighted("```sh {hl_lines=[2]}\necho a\necho b\n```\n");
+        assert!(
+            out.html.contains("<span class=\"line hl\">"),
+            "{}",
+            out.html
+        );
+        assert_eq!(
+            out.html.matches("<span class=\"line").count(),
+            2,
+            "{}",
+            out.html
+        );
+    }
+
+    #[test]
+    fn script_in_code_is_escaped() {
+        for fence in ["```html", "```", "```nosuchlang"] {
+            let out = highlighted(&format!("{fence}\n<script>alert(1)</script>\n```\n"));
+            assert!(!out.html.contains("<script"), "{fence}: {}", out.html);
+            assert!(out.html.contains("&lt;"), "{fence}: {}", out.html);
+        }
+    }
+
+    #[test]
+    fn no_inline_style_is_ever_emitted() {
+        let md = "```rust,linenos,hl_lines=1\nfn f() {}\n```\n\n```css\na { color: red }\n```\n\n    indented\n";
+        let out = highlighted(md);
+        assert!(!out.html.contains("style="), "{}", out.html);
+    }
+
+    #[test]
+    fn an_unknown_language_warns_with_the_fence_line() {
+        let out = highlighted("# T\n\ntext\n\n```klingon\nqapla'\n```\n");
+        assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+        assert_eq!(out.warnings[0].0, 5);
+        assert!(out.warnings[0].1.contains("unknown language `klingon`"));
+        assert!(
+            out.html.contains("qapla&#x27;") || out.html.contains("qapla'"),
+            "{}",
+            out.html
+        );
+    }
+
+    #[test]
+    fn highlighting_off_leaves_code_as_pulldown_writes_it() {
+        let out = render_with("```rust\nfn f() {}\n```\n", false);
+        assert_eq!(
+            out.html,
+            "<pre><code class=\"language-rust\">fn f() {}\n</code></pre>\n"
+        );
+        assert!(!out.highlighted);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Content: Markdown pages with front matter.
 
+pub mod code_info;
 pub mod front_matter;
+pub mod highlight;
 pub mod markdown;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +27,8 @@ pub struct Page {
     pub summary: Option<String>,
     /// Words in the body (whitespace-separated, as Zola counts).
     pub word_count: usize,
+    /// Whether its body has highlighted code (so its template links `highlight.css`).
+    pub highlighted: bool,
     /// Hash of the source bytes: a page whose source is unchanged can reuse its last render.
     pub source_hash: blake3::Hash,
     /// Where `template` is set in the front matter, for error messages.
@@ -53,8 +57,13 @@ impl Page {
     }
 }
 
-/// Parses and renders one Markdown file; `default_description` fills an empty description.
-pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, BuildError> {
+/// Parses and renders one Markdown file; `default_description` fills an empty description;
+/// `highlight` turns on syntax highlighting of its code blocks.
+pub fn parse_page(
+    file: &SourceFile,
+    default_description: &str,
+    highlight: bool,
+) -> Result<Page, BuildError> {
     let text = utf8(&file.path, &file.bytes)?;
     let split = front_matter::split(&file.path, &text)?;
     let mut fm = split.front_matter;
@@ -89,14 +98,23 @@ pub fn parse_page(file: &SourceFile, default_description: &str) -> Result<Page, 
     if fm.description.is_empty() {
         fm.description = default_description.to_owned();
     }
+    let body = markdown::render_with(split.body, highlight);
+    let body_line = text[..text.len().saturating_sub(split.body.len())]
+        .matches('\n')
+        .count();
+    for (line, warning) in &body.warnings {
+        let at = format!("{}:{}", file.path.display(), body_line + line);
+        tracing::warn!("{at}: {warning}");
+    }
     Ok(Page {
         source: file.path.clone(),
         route,
-        html: markdown::render(split.body),
+        html: body.html,
+        highlighted: body.highlighted,
         summary: split
             .body
             .split_once(SUMMARY_MARKER)
-            .map(|(before, _)| markdown::render(before)),
+            .map(|(before, _)| markdown::render_with(before, highlight).html),
         word_count: split.body.split_whitespace().count(),
         source_hash: blake3::hash(&file.bytes),
         template_at: match fm.template {
@@ -163,7 +181,11 @@ mod tests {
 
     #[test]
     fn the_root_page_defaults_to_the_index_template() -> Result<(), BuildError> {
-        let page = parse_page(&file("_index.md", "+++\ntitle = \"Home\"\n+++\n"), "d")?;
+        let page = parse_page(
+            &file("_index.md", "+++\ntitle = \"Home\"\n+++\n"),
+            "d",
+            false,
+        )?;
         assert_eq!(page.template(), "index.html");
         Ok(())
     }
@@ -176,6 +198,7 @@ mod tests {
                 "+++\ntitle = \"x\"\npath = \"/../../etc/passwd\"\n+++\n",
             ),
             "",
+            false,
         )
         .expect_err("escape");
         assert_eq!(
@@ -189,6 +212,7 @@ mod tests {
         let page = parse_page(
             &file("x.md", "+++\ntitle = \"x\"\npath = \"blog/2024/x\"\n+++\n"),
             "",
+            true,
         )?;
         assert_eq!(page.route.as_str(), "/blog/2024/x");
         Ok(())
@@ -202,6 +226,7 @@ mod tests {
                 "+++\ntitle = \"x\"\nslug = \"final\"\n+++\n",
             ),
             "",
+            true,
         )?;
         assert_eq!(page.route.as_str(), "/blog/final");
         Ok(())
@@ -212,6 +237,7 @@ mod tests {
         let err = parse_page(
             &file("x.md", "+++\ntitle = \"x\"\nslug = \"a/b\"\n+++\n"),
             "",
+            true,
         )
         .expect_err("slash");
         assert!(err.to_string().starts_with("content/x.md:3:"), "{err}");
@@ -220,7 +246,7 @@ mod tests {
     #[test]
     fn the_text_before_the_more_marker_is_the_summary() -> Result<(), BuildError> {
         let text = "+++\ntitle = \"x\"\n+++\nFirst *part*.\n\n<!-- more -->\n\nRest.\n";
-        let page = parse_page(&file("x.md", text), "")?;
+        let page = parse_page(&file("x.md", text), "", true)?;
         assert_eq!(
             page.summary.as_deref(),
             Some("<p>First <em>part</em>.</p>\n")
@@ -231,7 +257,7 @@ mod tests {
 
     #[test]
     fn a_page_without_the_marker_has_no_summary() -> Result<(), BuildError> {
-        let page = parse_page(&file("x.md", "+++\ntitle = \"x\"\n+++\nAll.\n"), "")?;
+        let page = parse_page(&file("x.md", "+++\ntitle = \"x\"\n+++\nAll.\n"), "", true)?;
         assert_eq!(page.summary, None);
         Ok(())
     }
@@ -242,6 +268,7 @@ mod tests {
         let page = parse_page(
             &file("x.md", &format!("+++\ntitle = \"x\"\n+++\n{body}")),
             "",
+            true,
         )?;
         assert_eq!(page.word_count, 201);
         assert_eq!(page.reading_time(), 2);
@@ -253,6 +280,7 @@ mod tests {
         let page = parse_page(
             &file("x.md", "+++\ntitle = \"x\"\n+++\n"),
             "site description",
+            false,
         )?;
         assert_eq!(page.front_matter.description, "site description");
         Ok(())

@@ -41,6 +41,8 @@ pub struct PageContext {
     pub taxonomies: BTreeMap<String, Vec<String>>,
     /// Free-form front matter values.
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Whether the body has highlighted code: link `asset('highlight.css')` then.
+    pub highlighted: bool,
 }
 
 impl PageContext {
@@ -61,6 +63,7 @@ impl PageContext {
             authors: fm.authors.clone(),
             taxonomies: fm.taxonomies.clone(),
             extra: fm.extra.clone(),
+            highlighted: page.highlighted,
         }
     }
 
@@ -80,6 +83,7 @@ impl PageContext {
             authors: Vec::new(),
             taxonomies: BTreeMap::new(),
             extra: serde_json::Map::new(),
+            highlighted: false,
         }
     }
 }

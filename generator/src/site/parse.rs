@@ -29,18 +29,27 @@ pub struct Parsed<'a> {
 /// without them would only add errors with the same cause: then `None`, with the causes in
 /// `errors` (page problems too, so one run reports all).
 pub fn parse<'a>(sources: &'a Sources, errors: &mut BuildErrors) -> Option<Parsed<'a>> {
-    let assets = Arc::new(AssetMap::new(&sources.statics));
+    let highlight = sources.config.markdown.highlight_code;
+    let pages: Vec<_> = sources
+        .pages
+        .par_iter()
+        .map(|f| content::parse_page(f, &sources.config.description, highlight))
+        .collect();
+    // The build's `highlight.css` exists only when some page has highlighted code.
+    let mut assets = AssetMap::new(&sources.statics);
+    if pages
+        .iter()
+        .any(|p| p.as_ref().is_ok_and(|p| p.highlighted))
+    {
+        assets.add_generated("highlight.css", content::highlight::css().into_bytes());
+    }
+    let assets = Arc::new(assets);
     let data = Data::parse(&sources.data);
     let renderer = Renderer::new(
         &sources.templates_dir,
         &sources.templates,
         Arc::clone(&assets),
     );
-    let pages: Vec<_> = sources
-        .pages
-        .par_iter()
-        .map(|f| content::parse_page(f, &sources.config.description))
-        .collect();
     let data = errors.keep_all(data);
     let renderer = errors.keep_all(renderer);
     let pages = pages

@@ -56,7 +56,8 @@ fn open_append(path: &Path) -> File {
         .expect("open log")
 }
 
-const REQ: &str = r#"touchline_http_requests_total{path="/r",method="GET",status="200",client="human"}"#;
+const REQ: &str =
+    r#"touchline_http_requests_total{path="/r",method="GET",status="200",client="human"}"#;
 
 fn counted(s: &Sidecar) -> f64 {
     sample(&s.metrics(), REQ).unwrap_or(0.0)

@@ -68,8 +68,7 @@ describe("Nu HTML Checker", () => {
 // ATTEMPTS times in all; every attempt's scores are printed, and the best run counts.
 const ATTEMPTS = 3;
 
-async function lighthouse(cli, name, path, attempt) {
-  const base = join(OUTPUT, `lighthouse-${name}`);
+async function runLighthouse(cli, path, base) {
   await run(
     process.execPath,
     [
@@ -84,6 +83,20 @@ async function lighthouse(cli, name, path, attempt) {
     ],
     { env: { ...process.env, CHROME_PATH }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
   );
+}
+
+async function lighthouse(cli, name, path, attempt) {
+  const base = join(OUTPUT, `lighthouse-${name}`);
+  try {
+    await runLighthouse(cli, path, base);
+  } catch (err) {
+    // Lighthouse's own failures to record a trace (NO_NAVSTART, NO_FCP...) on a loaded machine
+    // say nothing about the page: they count as a failed attempt and the page is measured again.
+    const stderr = String(err.stderr ?? "");
+    if (!stderr.includes("Runtime error encountered")) throw err;
+    const why = `${path}: Lighthouse runtime error (attempt ${attempt}): ${stderr.trim()}`;
+    return { scores: CATEGORIES.map(() => 0), below: [why], benchmark: 0 };
+  }
   const report = JSON.parse(readFileSync(`${base}.report.json`, "utf8"));
   const scores = CATEGORIES.map((c) => Math.round((report.categories[c]?.score ?? 0) * 100));
   const below = [];

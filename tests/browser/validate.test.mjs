@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createRequire } from "node:module";
 import { promisify } from "node:util";
@@ -68,36 +68,44 @@ describe("Nu HTML Checker", () => {
 // ATTEMPTS times in all; every attempt's scores are printed, and the best run counts.
 const ATTEMPTS = 3;
 
+// Runs Lighthouse on one page and returns its report. A run that hit a Lighthouse runtime error
+// (NO_NAVSTART, NO_FCP... on a loaded machine) saves its report and then exits non-zero: that
+// report's runtimeError makes the attempt fail below and the page is measured again. Any other
+// non-zero exit fails the suite.
 async function runLighthouse(cli, path, base) {
-  await run(
-    process.execPath,
-    [
-      cli,
-      url(path),
-      "--quiet",
-      "--output=json",
-      "--output=html",
-      `--output-path=${base}`,
-      `--only-categories=${CATEGORIES.join(",")}`,
-      `--chrome-flags=${CHROME_FLAGS.join(" ")}`,
-    ],
-    { env: { ...process.env, CHROME_PATH }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
-  );
+  const json = `${base}.report.json`;
+  rmSync(json, { force: true });
+  let failure;
+  try {
+    await run(
+      process.execPath,
+      [
+        cli,
+        url(path),
+        "--quiet",
+        "--output=json",
+        "--output=html",
+        `--output-path=${base}`,
+        `--only-categories=${CATEGORIES.join(",")}`,
+        `--chrome-flags=${CHROME_FLAGS.join(" ")}`,
+      ],
+      { env: { ...process.env, CHROME_PATH }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+    );
+  } catch (err) {
+    failure = err;
+  }
+  let report;
+  try {
+    report = JSON.parse(readFileSync(json, "utf8"));
+  } catch (err) {
+    throw failure ?? err;
+  }
+  if (failure && !report.runtimeError) throw failure;
+  return report;
 }
 
 async function lighthouse(cli, name, path, attempt) {
-  const base = join(OUTPUT, `lighthouse-${name}`);
-  try {
-    await runLighthouse(cli, path, base);
-  } catch (err) {
-    // Lighthouse's own failures to record a trace (NO_NAVSTART, NO_FCP...) on a loaded machine
-    // say nothing about the page: they count as a failed attempt and the page is measured again.
-    const stderr = String(err.stderr ?? "");
-    if (!stderr.includes("Runtime error encountered")) throw err;
-    const why = `${path}: Lighthouse runtime error (attempt ${attempt}): ${stderr.trim()}`;
-    return { scores: CATEGORIES.map(() => 0), below: [why], benchmark: 0 };
-  }
-  const report = JSON.parse(readFileSync(`${base}.report.json`, "utf8"));
+  const report = await runLighthouse(cli, path, join(OUTPUT, `lighthouse-${name}`));
   const scores = CATEGORIES.map((c) => Math.round((report.categories[c]?.score ?? 0) * 100));
   const below = [];
   scores.forEach((score, i) => {

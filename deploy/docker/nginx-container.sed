@@ -2,7 +2,8 @@
 # no `user` (nginx runs as uid 101 from the start, not as root switching users), pid and temp
 # files under /tmp (the root filesystem is read-only; /tmp is an emptyDir/tmpfs), errors to
 # stderr, and the access log both to the shared volume (for the sidecar) and to stdout (for the
-# container runtime, hence Loki). listen 8080 and root /srv/touchline/dist are kept as written.
+# container runtime, hence Loki). listen 8080, root /srv/touchline/dist and the
+# redirect map's include (/srv/touchline/dist/_redirects*.conf) are kept as written.
 # Checked by scripts/test.d/40-deploy.sh: `nginx -t` and gixy on the rewritten config.
 /# env$/{
   /^user /d

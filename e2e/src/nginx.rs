@@ -119,6 +119,10 @@ pub fn render_config(template: &str, env: &Environment) -> Result<String> {
         ("listen", format!("listen {} default_server;", env.listen)),
         ("root", format!("root {};", quote(&env.root)?)),
         (
+            "include",
+            format!("include {};", quote(&env.root.join("_redirects*.conf"))?),
+        ),
+        (
             "access_log",
             format!("access_log {} touchline;", quote(&env.access_log)?),
         ),

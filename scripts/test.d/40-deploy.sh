@@ -64,9 +64,9 @@ grep -q '^pid /tmp/nginx.pid;' "$scratch/nginx/container.conf" \
   || { echo "40-deploy: nginx-container.sed did not rewrite pid (nginx.conf's # env lines changed?)" >&2; exit 1; }
 grep -q 'access_log /dev/stdout touchline;' "$scratch/nginx/container.conf" \
   || { echo "40-deploy: nginx-container.sed did not add the stdout access log" >&2; exit 1; }
-# listen 8080 and root are kept as nginx.conf writes them; any other "# env" line is one the
+# listen 8080, root and the redirect map's include are kept as nginx.conf writes them; any other "# env" line is one the
 # .sed file does not know yet.
-if grep '# env$' "$scratch/nginx/container.conf" | grep -vqE '^ *(listen 8080 |root /srv/touchline/dist;)'; then
+if grep '# env$' "$scratch/nginx/container.conf" | grep -vqE '^ *(listen 8080 |root /srv/touchline/dist;|include /srv/touchline/dist/_redirects\*\.conf;)'; then
   echo "40-deploy: nginx-container.sed left \"# env\" lines unrewritten:" >&2
   grep '# env$' "$scratch/nginx/container.conf" >&2
   exit 1

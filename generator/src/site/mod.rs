@@ -9,6 +9,7 @@ pub mod check;
 pub mod collect;
 pub mod context;
 pub mod extras;
+pub mod page_cache;
 pub mod parse;
 pub mod plan;
 pub mod render;
@@ -48,7 +49,7 @@ pub fn assemble(
     progress: &ProgressBar,
 ) -> Result<Site, BuildErrors> {
     let mut errors = BuildErrors::default();
-    let Some(parsed) = parse::parse(sources, &mut errors) else {
+    let Some(parsed) = parse::parse(sources, &mut cache.pages, &mut errors) else {
         return Err(errors);
     };
     let jobs = plan::plan(&parsed, sources, &mut errors);

@@ -9,6 +9,7 @@ use crate::assets::AssetMap;
 use crate::content::{self, Page};
 use crate::data::Data;
 use crate::error::BuildErrors;
+use crate::site::page_cache::{self, PageCache};
 use crate::source::Sources;
 use crate::templates::Renderer;
 
@@ -28,13 +29,36 @@ pub struct Parsed<'a> {
 /// Parses everything. Without data or templates nothing can be rendered, and rendering
 /// without them would only add errors with the same cause: then `None`, with the causes in
 /// `errors` (page problems too, so one run reports all).
-pub fn parse<'a>(sources: &'a Sources, errors: &mut BuildErrors) -> Option<Parsed<'a>> {
+pub fn parse<'a>(
+    sources: &'a Sources,
+    cache: &mut PageCache,
+    errors: &mut BuildErrors,
+) -> Option<Parsed<'a>> {
     let highlight = sources.config.markdown.highlight_code;
-    let pages: Vec<_> = sources
+    let description = &sources.config.description;
+    let keyed: Vec<_> = sources
         .pages
         .par_iter()
-        .map(|f| content::parse_page(f, &sources.config.description, highlight))
+        .map(|f| {
+            let key = page_cache::key(f, description, highlight);
+            let page = match cache.get(f, key) {
+                Some(page) => Ok(page),
+                None => content::parse_page(f, description, highlight),
+            };
+            (key, page)
+        })
         .collect();
+    cache.replace(
+        sources
+            .pages
+            .iter()
+            .zip(&keyed)
+            .filter_map(|(f, (key, page))| {
+                Some((f.path.clone(), (*key, page.as_ref().ok()?.clone())))
+            })
+            .collect(),
+    );
+    let pages: Vec<_> = keyed.into_iter().map(|(_, page)| page).collect();
     // The build's `highlight.css` exists only when some page has highlighted code.
     let mut assets = AssetMap::new(&sources.statics);
     if pages

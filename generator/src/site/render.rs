@@ -18,6 +18,8 @@ use crate::templates::Renderer;
 #[derive(Debug, Default)]
 pub struct RenderCache {
     global: Option<blake3::Hash>,
+    /// Parsed pages, reused when their source did not change.
+    pub pages: crate::site::page_cache::PageCache,
     outputs: HashMap<Route, (blake3::Hash, Arc<Vec<u8>>)>,
 }
 

@@ -26,8 +26,8 @@ pub use deadline::SendDeadline;
 /// hyper's smallest allowed read buffer (it panics below it): the floor of [`Limits::max_head`].
 pub const MIN_HEAD: usize = 8 * 1024;
 
-/// How often, at most, a burst of connections over the cap is logged.
-const REJECT_LOG_EVERY: Duration = Duration::from_secs(10);
+/// How often, at most, a repeated warning (connections over the cap, accept errors) is logged.
+const LOG_EVERY: Duration = Duration::from_secs(10);
 
 /// The bounds every connection is held to. The defaults are nginx's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +121,8 @@ impl Server {
             limits.max_connections.min(Semaphore::MAX_PERMITS),
         ));
         let graceful = GracefulShutdown::new();
-        let mut rejections = Rejections::default();
+        let mut rejections = Throttle::default();
+        let mut accept_errors = Throttle::default();
         let mut stop = std::pin::pin!(stop);
         loop {
             let (stream, peer) = tokio::select! {
@@ -129,7 +130,9 @@ impl Server {
                     Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors, say: wait for some to close rather than spin.
-                        tracing::warn!(error = %e, "accepting a connection failed");
+                        if let Some(errors) = accept_errors.tick() {
+                            tracing::warn!(error = %e, errors, "accepting a connection failed");
+                        }
                         tokio::time::sleep(Duration::from_millis(100)).await;
                         continue;
                     }
@@ -140,7 +143,10 @@ impl Server {
                 // Dropping the stream closes it: the descriptor is back at once.
                 drop(stream);
                 self.stats.rejected.fetch_add(1, Ordering::Relaxed);
-                rejections.log(limits.max_connections, &peer);
+                if let Some(closed) = rejections.tick() {
+                    let cap = limits.max_connections;
+                    tracing::warn!(%peer, closed, "{cap} connections open: closing new ones");
+                }
                 continue;
             };
             let _ = stream.set_nodelay(true);
@@ -173,30 +179,42 @@ impl Server {
     }
 }
 
-/// Logs connections closed over the cap: the first of a burst at once, then a summary at most
-/// every [`REJECT_LOG_EVERY`], so that a flood does not become a flood of log lines.
+/// Counts a repeated event and says when to log it: the first of a burst at once, then at
+/// most every [`LOG_EVERY`] with the count since, so that a flood of connections (or of
+/// accept errors) does not become a flood of log lines.
 #[derive(Debug, Default)]
-struct Rejections {
+struct Throttle {
     last_logged: Option<Instant>,
     since: u64,
 }
 
-impl Rejections {
-    fn log(&mut self, cap: usize, peer: &std::net::SocketAddr) {
+impl Throttle {
+    /// Counts one event; `Some(events since the last log line)` when one is due now.
+    fn tick(&mut self) -> Option<u64> {
         self.since += 1;
         let now = Instant::now();
         if self
             .last_logged
-            .is_some_and(|at| now.duration_since(at) < REJECT_LOG_EVERY)
+            .is_some_and(|at| now.duration_since(at) < LOG_EVERY)
         {
-            return;
+            return None;
         }
-        tracing::warn!(
-            %peer,
-            closed = self.since,
-            "{cap} connections open: closing new ones"
-        );
         self.last_logged = Some(now);
-        self.since = 0;
+        Some(std::mem::take(&mut self.since))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_is_logged_once_then_summarised() {
+        let mut t = Throttle::default();
+        assert_eq!(t.tick(), Some(1));
+        assert_eq!(t.tick(), None);
+        assert_eq!(t.tick(), None);
+        t.last_logged = t.last_logged.and_then(|at| at.checked_sub(LOG_EVERY));
+        assert_eq!(t.tick(), Some(3), "the two held back and this one");
     }
 }

@@ -1,7 +1,8 @@
 //! `touchline-sidecar run`'s HTTP server against slow and hostile peers, as a process: a
 //! request head that never ends is cut off at `--header-timeout`, and a flood of them is held
 //! to `--max-connections` (the rest closed at accept), so descriptors stay bounded and
-//! `/metrics` answers again once the slow ones have timed out.
+//! `/metrics` answers again once the slow ones have timed out; and none of them holds up a
+//! SIGTERM beyond the shutdown grace.
 
 mod common;
 
@@ -88,4 +89,29 @@ fn slow_clients_over_the_cap_are_closed_at_accept_and_metrics_answers_after_the_
     s.wait_for("descriptors back to the baseline", || {
         open_fds(pid) <= baseline
     });
+}
+
+#[test]
+fn a_sigterm_with_a_slow_client_connected_still_exits_with_the_final_checkpoint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let state = dir.path().join("state.json");
+    append_lines(&log, "/before-sigterm", 2);
+    // A header timeout longer than the test's deadline: only the shutdown grace can end it.
+    let s = Run::log(&log)
+        .state(&state)
+        .flag("--header-timeout", "1h")
+        .start(dir.path());
+    s.wait_sample(&get_200("/before-sigterm"), 2.0);
+    let _slow = slow_client(&s);
+    s.wait_for("the slow connection to be served", || {
+        sample(&s.metrics(), "touchline_sidecar_http_connections_open") == Some(2.0)
+    });
+    // terminate() asserts a clean exit within DEADLINE.
+    s.terminate();
+    let checkpoint = std::fs::read_to_string(&state).expect("the final checkpoint");
+    assert!(
+        checkpoint.contains(r#""path":"/before-sigterm""#),
+        "{checkpoint}"
+    );
 }

@@ -21,7 +21,7 @@
 //! - [`state`]: checkpoints (file offsets and counts), written atomically.
 //! - [`replay`]: whole files, plain or gzip, split across cores when large.
 //! - [`run`]: the `run` command: the tailing thread, checkpoints and the server, together.
-//! - [`server`]: the HTTP endpoints.
+//! - [`server`]: the HTTP endpoints, their limits and the server's connection metrics.
 //! - [`report`]: how a failed command says what is wrong and what would fix it.
 //! - [`hash`]: the fast hasher of the per-line maps.
 

@@ -1,5 +1,5 @@
 //! The `run` command: a tailing thread (blocking file I/O, inotify wake-ups, checkpoints) and
-//! the warp server, stopped together on SIGTERM/SIGINT with a final checkpoint.
+//! the HTTP server, stopped together on SIGTERM/SIGINT with a final checkpoint.
 
 pub mod health;
 mod tailing;
@@ -18,6 +18,7 @@ use crate::expose::TallyCollector;
 use crate::missing::Missing;
 use crate::referrer::{ReferrerArgs, Referrers};
 use crate::route::{DEFAULT_MAX_PATHS, Router};
+use crate::server::{ConnectionsCollector, HttpArgs};
 use crate::state::{self, Checkpoint, StateError};
 use crate::tail::{Follower, Start};
 use crate::tally::Tally;
@@ -47,6 +48,9 @@ pub struct RunConfig {
         value_parser = parse_listen
     )]
     pub listen: SocketAddr,
+    /// Connection cap and deadlines of the HTTP server.
+    #[command(flatten)]
+    pub http: HttpArgs,
     /// Checkpoint file (offsets and counts), written atomically at least every second.
     #[arg(long, env = "TOUCHLINE_SIDECAR_STATE")]
     pub state: Option<PathBuf>,
@@ -121,7 +125,8 @@ pub async fn run(cfg: RunConfig) -> Result<()> {
         })?;
 
     let health = Arc::new(health::Health::new(cfg.state.is_some())?);
-    let registry = registry(&tally, &health)?;
+    let server = httpd::Server::new(cfg.http.limits());
+    let registry = registry(&tally, &health, server.stats())?;
     let stop = Arc::new(AtomicBool::new(false));
     let (wake_tx, wake_rx) = std::sync::mpsc::channel();
     let watcher = watch::watch(&cfg.logs, wake_tx.clone());
@@ -145,11 +150,8 @@ pub async fn run(cfg: RunConfig) -> Result<()> {
             _ = done_rx => tracing::error!("the tailing thread stopped; shutting down"),
         }
     };
-    warp::serve(crate::server::routes(registry, health))
-        .incoming(listener)
-        .graceful(stopped)
-        .run()
-        .await;
+    let service = warp::service(crate::server::routes(registry, health));
+    server.serve(listener, service, stopped).await;
 
     tracing::info!("shutting down");
     stop.store(true, Ordering::Release);
@@ -186,14 +188,16 @@ fn check_log(log: &Path) -> Result<()> {
     )
 }
 
-/// The registry a scrape reads: the tally's families and the process' own.
+/// The registry a scrape reads: the tally's families, the server's and the process' own.
 fn registry(
     tally: &Arc<Mutex<Tally>>,
     health: &Arc<health::Health>,
+    connections: Arc<httpd::Stats>,
 ) -> Result<prometheus::Registry> {
     let registry = prometheus::Registry::new();
     registry.register(Box::new(TallyCollector::new(tally.clone())?))?;
     registry.register(Box::new(health::AgeCollector(health.clone())))?;
+    registry.register(Box::new(ConnectionsCollector::new(connections)?))?;
     registry.register(Box::new(
         prometheus::process_collector::ProcessCollector::for_self(),
     ))?;

@@ -1,4 +1,11 @@
-//! HTTP endpoints: `/metrics`, `/healthz`, `/readyz`; anything else is 404.
+//! HTTP endpoints: `/metrics`, `/healthz`, `/readyz`; anything else is 404. They are served by
+//! `httpd` within [`HttpArgs`]' limits, counted by [`ConnectionsCollector`].
+
+mod connections;
+mod limits;
+
+pub use connections::ConnectionsCollector;
+pub use limits::{DEFAULT_MAX_CONNECTIONS, HttpArgs};
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -9,7 +16,7 @@ use prometheus::{Registry, TEXT_FORMAT};
 use warp::Filter;
 use warp::http::StatusCode;
 
-/// Every route, ready for `warp::serve`.
+/// Every route, ready for `warp::service`.
 pub fn routes(
     registry: Registry,
     health: Arc<Health>,

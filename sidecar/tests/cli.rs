@@ -102,6 +102,20 @@ fn bad_command_lines() {
             &["run", "--log", "access.log", "--max-paths", "many"]
         )
     );
+    insta::assert_snapshot!(
+        "run_header_timeout_without_unit",
+        outcome(
+            &here,
+            &["run", "--log", "access.log", "--header-timeout", "10"]
+        )
+    );
+    insta::assert_snapshot!(
+        "run_zero_max_connections",
+        outcome(
+            &here,
+            &["run", "--log", "access.log", "--max-connections", "0"]
+        )
+    );
     insta::assert_snapshot!("replay_without_files", outcome(&here, &["replay"]));
 }
 

@@ -2,26 +2,17 @@
 //! same 404 page and status, the same headers, GET and HEAD only), from the last good build in
 //! memory, with the reload script added to HTML.
 //!
-//! warp handles requests; connections are driven here rather than by `warp::serve`, which
-//! offers no limits, so that hostile or broken peers are bounded: a fixed number of
-//! connections, a deadline for request headers (which also ends idle keep-alive connections),
-//! a cap on their size, and a deadline for a peer that stops reading.
+//! warp handles requests; the `httpd` crate drives connections (rather than `warp::serve`,
+//! which offers no limits), so that hostile or broken peers are bounded as nginx bounds them.
 
 use std::future::Future;
-use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
-use tokio::time::Sleep;
+use httpd::{Limits, Server};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 use warp::Filter;
 use warp::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use warp::reply::Response;
@@ -31,18 +22,18 @@ use super::nginx::{self, Nginx};
 use super::reload;
 use super::route::{self, Target};
 
-/// Connections served at once; more are closed as they arrive. A browser opens six.
-const MAX_CONNECTIONS: usize = 128;
-/// nginx's client_header_timeout: a request's headers must arrive within this, and an idle
-/// keep-alive connection is closed after it.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// nginx's send_timeout: a peer that takes no bytes for this long is dropped.
-const SEND_TIMEOUT: Duration = Duration::from_secs(30);
-/// The largest request head (request line and headers; hyper's smallest allowed buffer is
-/// 8 KiB); larger ones get 431.
-const MAX_HEAD: usize = 16 * 1024;
-/// How long open connections get to finish when the server stops.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// nginx's bounds, for a server that only its author's browser should reach.
+const LIMITS: Limits = Limits {
+    // A browser opens six.
+    max_connections: 128,
+    // nginx's client_header_timeout.
+    header_timeout: Duration::from_secs(10),
+    // nginx's send_timeout.
+    send_timeout: Duration::from_secs(30),
+    // Larger heads get 431.
+    max_head: 16 * 1024,
+    shutdown_grace: Duration::from_secs(2),
+};
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -76,51 +67,13 @@ pub async fn serve(listener: TcpListener, ctx: Arc<Context>, stop: impl Future<O
             }
         });
     let service = warp::service(handler);
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let graceful = GracefulShutdown::new();
-    let mut stop = std::pin::pin!(stop);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors, say: wait for some to close rather than spin.
-                    tracing::warn!(error = %e, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            () = &mut stop => break,
-        };
-        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-            tracing::warn!(%peer, "{MAX_CONNECTIONS} connections open: closing a new one");
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let mut http = hyper::server::conn::http1::Builder::new();
-        http.timer(TokioTimer::new())
-            .header_read_timeout(HEADER_TIMEOUT)
-            .max_buf_size(MAX_HEAD);
-        let conn = http.serve_connection(
-            TokioIo::new(SendDeadline::new(stream)),
-            TowerToHyperService::new(service.clone()),
-        );
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
-            }
-            drop(slot);
-        });
-    }
-    drop(listener);
-    ctx.stopping.send_replace(true);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::debug!("connections still open after the grace period: dropped");
-    }
+    // The event streams end when the server stops, or open pages would hold the graceful
+    // shutdown for its whole grace period.
+    let stop = async move {
+        stop.await;
+        ctx.stopping.send_replace(true);
+    };
+    Server::new(LIMITS).serve(listener, service, stop).await;
 }
 
 /// One response, with nginx's headers.
@@ -304,93 +257,6 @@ impl AsRef<[u8]> for Shared {
     }
 }
 
-/// A TCP stream whose writes fail once the peer has taken nothing for [`SEND_TIMEOUT`]:
-/// otherwise a peer that stops reading holds its connection (and what it was sent) forever.
-struct SendDeadline {
-    stream: TcpStream,
-    stalled: Option<Pin<Box<Sleep>>>,
-}
-
-impl SendDeadline {
-    fn new(stream: TcpStream) -> SendDeadline {
-        SendDeadline {
-            stream,
-            stalled: None,
-        }
-    }
-
-    /// After a write that could not proceed: pending until the deadline, then an error.
-    fn check<T>(&mut self, cx: &mut TaskContext<'_>) -> Poll<io::Result<T>> {
-        let stalled = self
-            .stalled
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(SEND_TIMEOUT)));
-        match stalled.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "the peer stopped reading",
-            ))),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-
-    fn progress<T>(
-        &mut self,
-        poll: Poll<io::Result<T>>,
-        cx: &mut TaskContext<'_>,
-    ) -> Poll<io::Result<T>> {
-        match poll {
-            Poll::Ready(result) => {
-                self.stalled = None;
-                Poll::Ready(result)
-            }
-            Poll::Pending => self.check(cx),
-        }
-    }
-}
-
-impl AsyncRead for SendDeadline {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for SendDeadline {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let poll = Pin::new(&mut self.stream).poll_write(cx, buf);
-        self.progress(poll, cx)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let poll = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
-        self.progress(poll, cx)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
-        let poll = Pin::new(&mut self.stream).poll_flush(cx);
-        self.progress(poll, cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,26 +265,6 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, HeaderValue::from_str(value).expect("header"));
         headers
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_peer_that_stops_reading_is_dropped_after_the_send_timeout() {
-        use tokio::io::AsyncWriteExt;
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        // Connected, and never reading.
-        let _peer = TcpStream::connect(addr).await.expect("connect");
-        let (stream, _) = listener.accept().await.expect("accept");
-        let mut io = SendDeadline::new(stream);
-        let start = tokio::time::Instant::now();
-        let chunk = vec![0; 1 << 20];
-        let error = loop {
-            if let Err(e) = io.write(&chunk).await {
-                break e;
-            }
-        };
-        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
-        assert!(start.elapsed() >= SEND_TIMEOUT, "{:?}", start.elapsed());
     }
 
     #[test]

@@ -60,6 +60,13 @@ impl Run {
         self
     }
 
+    /// Any other `FLAG VALUE`.
+    pub fn flag(mut self, flag: &str, value: &str) -> Run {
+        self.args.push(flag.into());
+        self.args.push(value.into());
+        self
+    }
+
     fn arg(mut self, flag: &str, path: &Path) -> Run {
         self.args.push(flag.into());
         self.args.push(path.into());
@@ -193,6 +200,13 @@ impl Drop for Sidecar {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// How many file descriptors a process has open, from /proc.
+pub fn open_fds(pid: u32) -> usize {
+    fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("/proc/PID/fd")
+        .count()
 }
 
 /// A minimal HTTP/1.1 response.

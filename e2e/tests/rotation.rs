@@ -151,18 +151,50 @@ fn an_inode_reused_while_down_is_not_resumed_at_the_old_offset() -> Result<()> {
     // and ext4 may give its inode to the new log.
     pod.rotate("access.log.1")?;
     pod.load(300)?;
-    pod.rotate("access.log.1")?;
+    rename(&pod.log, &pod.path("access.log.1"))?;
+    let reused = create_on_inode(&pod, checkpointed)?;
+    pod.usr1()?;
     pod.load(1200)?;
-    let reused = inode(&pod.log)? == checkpointed;
     let s = ready(&pod.launch())?;
     let counted = settle(&s, pod.sent)?;
     let lost = losses(&s)?;
-    report(&format!("inode-reuse(reused={reused})"), pod.sent, counted, lost);
+    report("inode-reuse", pod.sent, counted, lost);
+    assert!(
+        reused,
+        "the new log did not get the deleted file's inode (a filesystem that reuses inodes, as ext4 does, is needed under TMPDIR)"
+    );
     assert_eq!(counted, pod.sent, "{}", s.log());
     // The deleted checkpointed file may have had lines after the offset: one possible loss.
     assert_eq!(lost, 1.0, "{}", s.log());
     assert!(s.log().contains("access.log"), "{}", s.log());
     Ok(())
+}
+
+/// logrotate's `create`: makes the new log before nginx reopens it, on inode `want` (the
+/// deleted checkpointed file's) if the filesystem gives it back within a few hundred files
+/// (ext4 hands out the lowest free inode; each miss is kept until the end so the next file
+/// gets the next one). Returns whether it did; tmpfs, say, never reuses inodes.
+fn create_on_inode(pod: &Pod, want: u64) -> Result<bool> {
+    // In the log's own directory: ext4 takes a file's inode from its directory's block group.
+    let mut spares = Vec::new();
+    let mut reused = false;
+    for i in 0..300 {
+        let candidate = pod.path(&format!("spare-{i}"));
+        fs::File::create(&candidate)?;
+        if inode(&candidate)? == want {
+            rename(&candidate, &pod.log)?;
+            reused = true;
+            break;
+        }
+        spares.push(candidate);
+    }
+    if !reused {
+        fs::File::create(&pod.log)?;
+    }
+    for spare in spares {
+        fs::remove_file(&spare)?;
+    }
+    Ok(reused)
 }
 
 #[test]
@@ -377,5 +409,25 @@ fn readyz_is_503_while_a_rotated_log_is_unreadable_and_200_after() -> Result<()>
     report("unreadable-0600", pod.sent, counted, lost);
     assert_eq!((counted, lost), (pod.sent, 0.0), "{}", s.log());
     assert_eq!(warnings, 1, "{}", s.log());
+    Ok(())
+}
+
+#[test]
+fn a_rotation_then_sigkill_resumes_from_the_last_checkpoint_exactly() -> Result<()> {
+    let mut pod = Pod::start()?;
+    let s = ready(&pod.launch())?;
+    pod.load(500)?;
+    settle(&s, pod.sent)?;
+    pod.rotate("access.log.1")?;
+    pod.load(300)?;
+    // Killed while the rotated file may still be draining and the checkpoint may be behind:
+    // counts and offsets come from the same checkpoint, so what follows it is read again once.
+    s.kill()?;
+    pod.load(200)?;
+    let s = ready(&pod.launch())?;
+    let counted = settle(&s, pod.sent)?;
+    let lost = losses(&s)?;
+    report("rotate-then-sigkill", pod.sent, counted, lost);
+    assert_eq!((counted, lost), (pod.sent, 0.0), "{}", s.log());
     Ok(())
 }

@@ -79,13 +79,8 @@ impl Launch {
             .map_or_else(|| binary("touchline-sidecar"), PathBuf::from);
         let mut cmd = if self.unprivileged && crate::nginx::running_as_root() {
             let mut c = Command::new("setpriv");
-            c.args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "--",
-            ])
-            .arg(bin);
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+                .arg(bin);
             c
         } else {
             Command::new(bin)

@@ -36,8 +36,11 @@ impl Pod {
     /// nginx serving a one-page `dist/` (the site itself is not what these tests are about).
     fn start() -> Result<Pod> {
         let dist = tempfile::tempdir().context("creating dist/")?;
-        fs::write(dist.path().join("index.html"), "<!doctype html><title>t</title>\n")
-            .context("writing index.html")?;
+        fs::write(
+            dist.path().join("index.html"),
+            "<!doctype html><title>t</title>\n",
+        )
+        .context("writing index.html")?;
         let dir = tempfile::tempdir().context("creating the log directory")?;
         let log = dir.path().join("access.log");
         let nginx = Nginx::start(dist.path(), &log)?;
@@ -378,7 +381,11 @@ fn readyz_is_503_while_a_rotated_log_is_unreadable_and_200_after() -> Result<()>
     settle(&s, pod.sent)?;
     // logrotate's `create 0600 root root`: the new log exists before nginx reopens it. Without
     // root, the tests' own user runs the sidecar: write-only keeps it out.
-    let mode = if e2e::nginx::running_as_root() { 0o600 } else { 0o200 };
+    let mode = if e2e::nginx::running_as_root() {
+        0o600
+    } else {
+        0o200
+    };
     rename(&pod.log, &pod.path("access.log.1"))?;
     fs::OpenOptions::new()
         .write(true)

@@ -48,7 +48,10 @@ pub(super) fn find(
             let Some(pos) = position(log, r).filter(|_| r.offset == r.read_pos) else {
                 continue;
             };
-            if matches!(gz::count_from(&s.path, Some(&pos), tally), Ok(GzOutcome::Counted)) {
+            if matches!(
+                gz::count_from(&s.path, Some(&pos), tally),
+                Ok(GzOutcome::Counted)
+            ) {
                 tracing::info!(file = %s.path.display(), "read the rest of the truncated log from its compressed copy");
                 return Ok(Copy::Compressed);
             }

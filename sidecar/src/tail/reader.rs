@@ -63,7 +63,10 @@ impl Reader {
         }
         let witness_len = offset.min(fingerprint::WITNESS);
         let mut witness = vec![0u8; witness_len as usize];
-        if file.read_exact_at(&mut witness, offset - witness_len).is_err() {
+        if file
+            .read_exact_at(&mut witness, offset - witness_len)
+            .is_err()
+        {
             witness.clear();
         }
         Ok(Reader {

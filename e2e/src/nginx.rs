@@ -58,7 +58,7 @@ pub struct Environment {
 }
 
 /// True when this process runs as root (the owner of `/proc/self` is the effective user).
-fn running_as_root() -> bool {
+pub fn running_as_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 

@@ -56,6 +56,16 @@ impl ChildGuard {
         }
     }
 
+    /// The child's exit status if it has exited (reaping it), `None` while it runs.
+    pub fn try_wait(&mut self) -> Result<Option<ExitStatus>> {
+        let Some(child) = self.child.as_mut() else {
+            bail!("{} was already stopped", self.name);
+        };
+        child
+            .try_wait()
+            .with_context(|| format!("polling {}", self.name))
+    }
+
     /// Stops the child: SIGTERM, wait up to the grace period, then SIGKILL; returns its status.
     pub fn stop(&mut self) -> Result<ExitStatus> {
         let Some(mut child) = self.child.take() else {

@@ -22,46 +22,142 @@ pub struct Sidecar {
     stderr: PathBuf,
 }
 
-impl Sidecar {
-    /// Starts it on `log` with the route manifest `routes`, its checkpoint and stderr in `dir`;
-    /// waits until it is ready (`/readyz`: the log open and read to its end).
-    pub fn start(log: &Path, routes: &Path, dir: &Path) -> Result<Sidecar> {
+/// How to start a sidecar: a log, a checkpoint file and a stderr file, then only what a test
+/// needs changed.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    log: PathBuf,
+    routes: Option<PathBuf>,
+    state: PathBuf,
+    stderr: PathBuf,
+    unprivileged: bool,
+}
+
+impl Launch {
+    /// `--log <log>`, its checkpoint and stderr in `dir` (`sidecar-state.json`, `sidecar.log`).
+    pub fn new(log: &Path, dir: &Path) -> Launch {
+        Launch {
+            log: log.to_path_buf(),
+            routes: None,
+            state: dir.join("sidecar-state.json"),
+            stderr: dir.join("sidecar.log"),
+            unprivileged: false,
+        }
+    }
+
+    /// `--routes <manifest>`.
+    pub fn routes(mut self, manifest: &Path) -> Launch {
+        self.routes = Some(manifest.to_path_buf());
+        self
+    }
+
+    /// Its stderr appended to `file` (kept across restarts, so one file holds every run's log).
+    pub fn stderr(mut self, file: &Path) -> Launch {
+        self.stderr = file.to_path_buf();
+        self
+    }
+
+    /// When the tests run as root: run the sidecar as `nobody` (`setpriv`), so that file
+    /// permissions apply to it (root reads a `0600` file of anyone's). Otherwise it runs as
+    /// the current user, to whom they apply already.
+    pub fn unprivileged(mut self) -> Launch {
+        self.unprivileged = true;
+        self
+    }
+
+    /// Starts it; waits until `/healthz` answers (not for readiness: a test may start it on a
+    /// log it cannot read).
+    pub fn start(&self) -> Result<Sidecar> {
         let port = free_port();
-        let stderr = dir.join("sidecar.log");
-        let mut child = ChildGuard::spawn(
-            "touchline-sidecar",
-            Command::new(binary("touchline-sidecar"))
-                .arg("run")
-                .arg("--log")
-                .arg(log)
-                .arg("--routes")
-                .arg(routes)
-                .arg("--state")
-                .arg(dir.join("sidecar-state.json"))
-                .arg("--listen")
-                .arg(format!("127.0.0.1:{port}"))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(
-                    std::fs::File::create(&stderr)
-                        .with_context(|| format!("creating {}", stderr.display()))?,
-                ),
-        )?;
-        wait_for_port(port, Duration::from_secs(30))?;
+        let stderr = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.stderr)
+            .with_context(|| format!("opening {}", self.stderr.display()))?;
+        // As in the sidecar's own tests: another build can be measured with the same tests.
+        let bin = std::env::var_os("TOUCHLINE_SIDECAR_BIN")
+            .map_or_else(|| binary("touchline-sidecar"), PathBuf::from);
+        let mut cmd = if self.unprivileged && crate::nginx::running_as_root() {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+                .arg(bin);
+            c
+        } else {
+            Command::new(bin)
+        };
+        cmd.arg("run")
+            .arg("--log")
+            .arg(&self.log)
+            .arg("--state")
+            .arg(&self.state)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr);
+        if let Some(routes) = &self.routes {
+            cmd.arg("--routes").arg(routes);
+        }
+        let mut child = ChildGuard::spawn("touchline-sidecar", &mut cmd)?;
+        let up = wait_for_port(port, Duration::from_secs(30));
         child.check_running()?;
         let sidecar = Sidecar {
             child,
             port,
-            stderr,
+            stderr: self.stderr.clone(),
         };
+        up.with_context(|| format!("the sidecar's log:\n{}", sidecar.log()))?;
+        Ok(sidecar)
+    }
+}
+
+impl Sidecar {
+    /// Starts it on `log` with the route manifest `routes`, its checkpoint and stderr in `dir`;
+    /// waits until it is ready (`/readyz`: the log open and read to its end).
+    pub fn start(log: &Path, routes: &Path, dir: &Path) -> Result<Sidecar> {
+        let sidecar = Launch::new(log, dir).routes(routes).start()?;
         ensure!(
-            wait_until(Duration::from_secs(30), || http::get(port, "/readyz")
-                .is_ok_and(|r| r.status == 200)),
+            sidecar.wait_ready(Duration::from_secs(30)),
             "the sidecar on {} never became ready:\n{}",
             log.display(),
             sidecar.log()
         );
         Ok(sidecar)
+    }
+
+    /// Waits up to `timeout` for `/readyz` to answer 200.
+    pub fn wait_ready(&self, timeout: Duration) -> bool {
+        wait_until(timeout, || self.readyz() == Some(200))
+    }
+
+    /// `/readyz`'s status, `None` while nothing answers.
+    pub fn readyz(&self) -> Option<u16> {
+        http::get(self.port, "/readyz").ok().map(|r| r.status)
+    }
+
+    /// Sends `signal` (SIGSTOP, SIGCONT, SIGKILL).
+    pub fn signal(&self, signal: Signal) -> Result<()> {
+        self.child.signal(signal)
+    }
+
+    /// SIGKILL, as the kernel's OOM killer or a node failure stops it; reaps it.
+    pub fn kill(mut self) -> Result<()> {
+        self.child.signal(Signal::SIGKILL)?;
+        self.child.stop().map(|_| ())
+    }
+
+    /// Waits up to `timeout` for it to exit by itself; its status, `None` if it still runs.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Result<Option<std::process::ExitStatus>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(Some(status));
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Its loopback port (`/metrics`).
@@ -83,9 +179,15 @@ impl Sidecar {
 
     /// The sum of its `touchline_http_requests_total` series.
     pub fn requests_counted(&self) -> Result<u64> {
+        Ok(self.family_total("touchline_http_requests_total")? as u64)
+    }
+
+    /// The sum of every series of the metric family `name`.
+    pub fn family_total(&self, name: &str) -> Result<f64> {
         let mut total = 0.0;
         for line in self.metrics()?.lines() {
-            if line.starts_with("touchline_http_requests_total{") {
+            let series = line.split([' ', '{']).next().unwrap_or_default();
+            if series == name {
                 let value = line
                     .rsplit_once(' ')
                     .with_context(|| format!("no value in {line:?}"))?
@@ -95,7 +197,21 @@ impl Sidecar {
                     .with_context(|| format!("bad value in {line:?}"))?;
             }
         }
-        Ok(total as u64)
+        Ok(total)
+    }
+
+    /// The value of one series, exactly as exposed (`name{labels}`), if it is there.
+    pub fn series(&self, series: &str) -> Result<Option<f64>> {
+        for line in self.metrics()?.lines() {
+            if let Some(value) = line.strip_prefix(series).and_then(|r| r.strip_prefix(' ')) {
+                let v = value
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("bad value in {line:?}"))?;
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
     }
 
     /// Its stderr so far.

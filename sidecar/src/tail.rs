@@ -3,6 +3,7 @@
 //! to the new one and the old one is quiet, so lines written between the rename and nginx's
 //! reopen are counted. Time is passed in, so the state machine is testable without sleeping.
 
+mod copies;
 pub mod fingerprint;
 mod gz;
 mod reader;
@@ -211,6 +212,20 @@ impl Follower {
             return Ok(false);
         };
         if cur.truncated()? {
+            let open: Vec<FileId> = self.draining.iter().map(|r| r.id).collect();
+            let copy = copies::find(&self.log, cur, &open, self.reclaim, tally, now);
+            match copy {
+                Ok(copies::Copy::Plain(reader)) => self.draining.push(reader),
+                Ok(copies::Copy::Compressed) => {}
+                Ok(copies::Copy::None) => {
+                    tracing::warn!(log = %self.log.display(), offset = cur.read_pos, "log truncated in place and no rotated file holds a copy of what was read; lines written after the last read, if any, are lost");
+                    lock(tally).add_loss(crate::count::LossReason::Truncated);
+                }
+                Err(e) => {
+                    tracing::warn!(log = %self.log.display(), error = %e, "log truncated in place and its copy cannot be looked for (the directory cannot be listed); lines written after the last read, if any, are lost");
+                    lock(tally).add_loss(crate::count::LossReason::Truncated);
+                }
+            }
             tracing::info!(log = %self.log.display(), "log truncated (copytruncate); reading from its start");
             cur.restart();
             lock(tally).add_rotation();

@@ -308,3 +308,52 @@ fn a_stale_checkpoint_withdraws_readiness() {
     std::thread::sleep(Duration::from_secs(11));
     assert_eq!(s.get("/readyz").map(|r| r.status), Some(503));
 }
+
+#[test]
+fn copytruncate_while_running_reads_the_unread_lines_from_the_copy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let mut w = Writer::new(&log);
+    let s = Run::log(&log).start(dir.path());
+    w.write(300);
+    s.wait_sample(REQ, 300.0);
+    // Stalled, so that lines are written between its last read and the truncation.
+    s.signal(rustix::process::Signal::STOP);
+    w.write(120);
+    fs::copy(&log, dir.path().join("access.log.1")).expect("copy");
+    w.file.set_len(0).expect("truncate");
+    w.write(40);
+    s.signal(rustix::process::Signal::CONT);
+    let (c, l) = settle(&s, "copytruncate-while-running", w.sent, w.sent as f64);
+    assert_eq!((c, l), (w.sent as f64, 0.0), "{}", s.log_text());
+}
+
+#[test]
+fn a_truncation_while_running_without_a_copy_is_counted_as_lost_and_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let mut w = Writer::new(&log);
+    let s = Run::log(&log).start(dir.path());
+    w.write(300);
+    s.wait_sample(REQ, 300.0);
+    s.signal(rustix::process::Signal::STOP);
+    w.write(120); // gone with the truncation: no copy
+    w.file.set_len(0).expect("truncate");
+    w.write(40);
+    s.signal(rustix::process::Signal::CONT);
+    let (c, _) = settle(&s, "truncate-while-running-no-copy", w.sent, 340.0);
+    assert_eq!(c, 340.0);
+    assert_eq!(
+        sample(
+            &s.metrics(),
+            r#"touchline_log_losses_total{reason="truncated"}"#
+        ),
+        Some(1.0)
+    );
+    let text = s.log_text();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("WARN") && l.contains("access.log") && l.contains("lost")),
+        "{text}"
+    );
+}

@@ -135,6 +135,17 @@ impl Checkpoints {
     }
 }
 
+/// Test-only fault injection (documented as such in sidecar/README.md): set to `tail-panic`,
+/// the tailing thread panics once it has counted a line, so that a process test can check
+/// that the whole sidecar then exits non-zero. No real input makes this thread panic, so the
+/// test needs a way in; nothing else reads the variable.
+pub const TEST_FAULT_ENV: &str = "TOUCHLINE_SIDECAR_TEST_FAULT";
+
+/// Whether the test-only fault was asked for.
+fn fault_requested() -> bool {
+    std::env::var_os(TEST_FAULT_ENV).is_some_and(|v| v == "tail-panic")
+}
+
 /// Follows every log until `shared.stop` is set, then writes a final checkpoint.
 fn tail_loop(
     mut followers: Vec<Follower>,
@@ -143,6 +154,7 @@ fn tail_loop(
 ) -> Result<()> {
     let mut buf = vec![0u8; CHUNK];
     let mut warned: Vec<Option<(String, Instant)>> = vec![None; followers.len()];
+    let fault = fault_requested();
     loop {
         let stopping = shared.stop.load(Ordering::Acquire);
         let now = Instant::now();
@@ -157,6 +169,9 @@ fn tail_loop(
                 }
                 Err(e) => warn_throttled(warned, f, &e, now),
             }
+        }
+        if fault && shared.tally.lock().is_ok_and(|t| t.total_lines() > 0) {
+            panic!("{TEST_FAULT_ENV}=tail-panic: injected panic in the tailing thread");
         }
         shared
             .health

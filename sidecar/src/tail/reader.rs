@@ -38,6 +38,9 @@ pub(super) struct Reader {
     /// The digest of the first [`super::fingerprint::HEAD`] bytes, once there are that many
     /// (kept: `--reclaim` punches them later).
     pub(super) head: Option<Digest>,
+    /// The file's first bytes as read (up to [`super::fingerprint::HEAD`]): what tells its
+    /// copytruncate copy from other rotated files once the file itself is truncated.
+    pub(super) first: Vec<u8>,
 }
 
 impl Reader {
@@ -52,6 +55,20 @@ impl Reader {
             ));
         }
         let id = FileId::of(&meta);
+        // Resumed past the start: those bytes were read by an earlier run. Unreadable, they
+        // are not known, and no copy will be taken for this file.
+        let mut first = vec![0u8; offset.min(fingerprint::HEAD) as usize];
+        if file.read_exact_at(&mut first, 0).is_err() {
+            first.clear();
+        }
+        let witness_len = offset.min(fingerprint::WITNESS);
+        let mut witness = vec![0u8; witness_len as usize];
+        if file
+            .read_exact_at(&mut witness, offset - witness_len)
+            .is_err()
+        {
+            witness.clear();
+        }
         Ok(Reader {
             file,
             id,
@@ -60,8 +77,9 @@ impl Reader {
             splitter: LineSplitter::new(MAX_LINE),
             last_growth: now,
             punched_to: 0,
-            witness: Vec::new(),
+            witness,
             head: None,
+            first,
         })
     }
 
@@ -86,11 +104,17 @@ impl Reader {
             tally.add_bytes_read(done);
             drop(tally);
             self.offset += done;
+            if self.first.len() as u64 == self.read_pos.min(fingerprint::HEAD) {
+                let want = (fingerprint::HEAD as usize).saturating_sub(self.first.len());
+                self.first.extend_from_slice(&buf[..n.min(want)]);
+            }
             self.read_pos += n as u64;
             total += n as u64;
-            self.witness.clear();
+            // The last WITNESS bytes read, even when this read was shorter.
             self.witness
                 .extend_from_slice(&buf[n.saturating_sub(WITNESS)..n]);
+            let excess = self.witness.len().saturating_sub(WITNESS);
+            self.witness.drain(..excess);
         }
         Ok((total, false))
     }
@@ -120,7 +144,20 @@ impl Reader {
         self.punched_to = 0;
         self.witness.clear();
         self.head = None;
+        self.first.clear();
         self.splitter.reset();
+    }
+
+    /// Takes over where `other` (a truncated file whose copy this is) was read to: its read
+    /// position, its partial line and what identifies the bytes read. `other` is left to be
+    /// restarted.
+    pub(super) fn take_place_of(&mut self, other: &mut Reader) {
+        self.offset = other.offset;
+        self.read_pos = other.read_pos;
+        self.splitter = std::mem::replace(&mut other.splitter, LineSplitter::new(MAX_LINE));
+        self.witness = std::mem::take(&mut other.witness);
+        self.first = std::mem::take(&mut other.first);
+        self.head = other.head;
     }
 
     /// Where reading stands, with the digests that tell this file from another on restore

@@ -198,6 +198,93 @@ fn copytruncate_does_not_count_twice() {
     assert_eq!(fx.rotations(), 1);
 }
 
+impl Fixture {
+    /// Files counted as lost for `reason`.
+    fn losses(&self, reason: &str) -> u64 {
+        self.snapshot().losses.get(reason).copied().unwrap_or(0)
+    }
+}
+
+/// Writes a gzip copy of `from` at `to`, as logrotate's `compress` does.
+fn gzip(from: &Path, to: &Path) {
+    let raw = fs::read(from).expect("read");
+    let mut z = flate2::write::GzEncoder::new(
+        fs::File::create(to).expect("create"),
+        flate2::Compression::fast(),
+    );
+    z.write_all(&raw).expect("gzip");
+    z.finish().expect("gzip");
+}
+
+#[test]
+fn copytruncate_lines_written_after_the_last_read_are_read_from_the_copy() {
+    let (mut fx, log, mut f) = Fixture::counting(5);
+    fx.append(&log, 3); // not read before the truncation
+    fs::copy(&log, fx.dir.path().join("access.log.1")).expect("copy");
+    truncate(&log);
+    fx.append(&log, 2);
+    fx.poll(&mut f, Duration::ZERO);
+    assert_eq!((fx.counted(), fx.losses("truncated")), (10, 0));
+}
+
+#[test]
+fn copytruncate_regrown_past_the_read_position_reads_the_rest_from_the_copy() {
+    let (mut fx, log, mut f) = Fixture::counting(3);
+    fx.append(&log, 2);
+    fs::copy(&log, fx.dir.path().join("access.log.1")).expect("copy");
+    truncate(&log);
+    fx.append(&log, 9);
+    fx.poll(&mut f, Duration::ZERO);
+    assert_eq!((fx.counted(), fx.losses("truncated")), (14, 0));
+}
+
+#[test]
+fn copytruncate_with_a_compressed_copy_reads_the_rest_from_it() {
+    let (mut fx, log, mut f) = Fixture::counting(5);
+    fx.append(&log, 3);
+    gzip(&log, &fx.dir.path().join("access.log.1.gz"));
+    truncate(&log);
+    fx.append(&log, 2);
+    fx.poll(&mut f, Duration::ZERO);
+    assert_eq!((fx.counted(), fx.losses("truncated")), (10, 0));
+}
+
+#[test]
+fn a_partial_line_at_the_truncation_is_finished_from_the_copy() {
+    let (mut fx, log, mut f) = Fixture::counting(2);
+    fx.append_raw(&log, b"10.0.0.1 - - [23/Nov/2026:15:32:11 +0000] \"GET /p");
+    fx.poll(&mut f, Duration::ZERO);
+    fx.append_raw(&log, b" HTTP/1.1\" 200 5 \"-\" \"test\" 0.001\n");
+    fs::copy(&log, fx.dir.path().join("access.log.1")).expect("copy");
+    truncate(&log);
+    fx.append(&log, 1);
+    fx.poll(&mut f, Duration::ZERO);
+    let lines = fx.snapshot().lines;
+    assert_eq!((lines["parsed"], fx.losses("truncated")), (4, 0));
+}
+
+#[test]
+fn a_truncation_without_a_copy_is_counted_as_a_loss() {
+    let (mut fx, log, mut f) = Fixture::counting(5);
+    fx.append(&log, 3); // gone with the truncation
+    truncate(&log);
+    fx.append(&log, 2);
+    fx.poll(&mut f, Duration::ZERO);
+    assert_eq!((fx.counted(), fx.losses("truncated")), (7, 1));
+}
+
+#[test]
+fn an_older_rotated_file_is_not_taken_for_the_copy() {
+    let (mut fx, log, mut f) = Fixture::counting(5);
+    let older = fx.dir.path().join("access.log.2");
+    fx.append_raw(&older, b"10.0.0.9 - - [22/Nov/2026:00:00:00 +0000] \"GET /old HTTP/1.1\" 200 5 \"-\" \"x\" 0.001\n");
+    fx.append(&log, 3);
+    truncate(&log);
+    fx.append(&log, 2);
+    fx.poll(&mut f, Duration::ZERO);
+    assert_eq!((fx.counted(), fx.losses("truncated")), (7, 1));
+}
+
 /// Checkpoints, then resumes in a fresh aggregator and follower as a restarted process would.
 fn restart(fx: &mut Fixture, f: &mut Follower) -> Follower {
     let positions = f.positions();

@@ -31,12 +31,17 @@ pub fn free_addr() -> SocketAddr {
 #[derive(Debug, Clone)]
 pub struct Run {
     args: Vec<OsString>,
+    envs: Vec<(OsString, OsString)>,
 }
 
 impl Run {
     /// `--log <log>`.
     pub fn log(log: &Path) -> Run {
-        Run { args: Vec::new() }.arg("--log", log)
+        Run {
+            args: Vec::new(),
+            envs: Vec::new(),
+        }
+        .arg("--log", log)
     }
 
     /// Another `--log <log>`.
@@ -67,6 +72,12 @@ impl Run {
         self
     }
 
+    /// An environment variable for the process.
+    pub fn env(mut self, name: &str, value: &str) -> Run {
+        self.envs.push((name.into(), value.into()));
+        self
+    }
+
     fn arg(mut self, flag: &str, path: &Path) -> Run {
         self.args.push(flag.into());
         self.args.push(path.into());
@@ -75,7 +86,7 @@ impl Run {
 
     /// Starts the sidecar with these arguments, its stderr in a file under `dir`.
     pub fn start(&self, dir: &Path) -> Sidecar {
-        Sidecar::start(dir, &self.args)
+        Sidecar::start_with(dir, &self.args, &self.envs)
     }
 }
 
@@ -90,6 +101,11 @@ impl Sidecar {
     /// Starts `touchline-sidecar run` with the given extra arguments on a free port, and waits
     /// until `/healthz` answers.
     pub fn start(dir: &Path, args: &[OsString]) -> Sidecar {
+        Sidecar::start_with(dir, args, &[])
+    }
+
+    /// [`Sidecar::start`] with environment variables.
+    pub fn start_with(dir: &Path, args: &[OsString], envs: &[(OsString, OsString)]) -> Sidecar {
         let addr = free_addr();
         let stderr = dir.join(format!("sidecar-{}.log", addr.port()));
         let child = Command::new(bin())
@@ -97,6 +113,7 @@ impl Sidecar {
             .arg("--listen")
             .arg(addr.to_string())
             .args(args)
+            .envs(envs.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(File::create(&stderr).expect("stderr file"))
             .spawn()
@@ -186,6 +203,22 @@ impl Sidecar {
     /// The sidecar's stderr so far.
     pub fn log_text(&self) -> String {
         fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Waits for the process to exit by itself; its status (the test fails after [`DEADLINE`]).
+    pub fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "the sidecar is still running; its log:\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Sends SIGKILL and reaps the process.

@@ -4,6 +4,7 @@ pub mod code_info;
 pub mod front_matter;
 pub mod highlight;
 pub mod markdown;
+pub mod toc;
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,8 @@ pub struct Page {
     pub word_count: usize,
     /// Whether its body has highlighted code (so its template links `highlight.css`).
     pub highlighted: bool,
+    /// Its headings as a tree (`page.toc`).
+    pub toc: Vec<toc::Heading>,
     /// Hash of the source bytes: a page whose source is unchanged can reuse its last render.
     pub source_hash: blake3::Hash,
     /// Where `template` is set in the front matter, for error messages.
@@ -111,6 +114,7 @@ pub fn parse_page(
         route,
         html: body.html,
         highlighted: body.highlighted,
+        toc: toc::tree(body.headings),
         summary: split
             .body
             .split_once(SUMMARY_MARKER)
@@ -272,6 +276,27 @@ mod tests {
         )?;
         assert_eq!(page.word_count, 201);
         assert_eq!(page.reading_time(), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn the_toc_holds_the_headings_with_the_ids_of_the_html() -> Result<(), BuildError> {
+        let body = "## Kick-off\n\n### First half {#h1}\n\n## Kick-off\n";
+        let page = parse_page(
+            &file("x.md", &format!("+++\ntitle = \"x\"\n+++\n{body}")),
+            "",
+            true,
+        )?;
+        let ids: Vec<(&str, Vec<&str>)> = page
+            .toc
+            .iter()
+            .map(|h| (h.id.as_str(), h.children.iter().map(|c| c.id.as_str()).collect()))
+            .collect();
+        assert_eq!(ids, vec![("kick-off", vec!["h1"]), ("kick-off-1", vec![])]);
+        for (id, _) in &ids {
+            assert!(page.html.contains(&format!("id=\"{id}\"")), "{}", page.html);
+        }
+        assert_eq!(page.toc[0].children[0].title, "First half");
         Ok(())
     }
 

@@ -43,6 +43,8 @@ pub struct PageContext {
     pub extra: serde_json::Map<String, serde_json::Value>,
     /// Whether the body has highlighted code: link `asset('highlight.css')` then.
     pub highlighted: bool,
+    /// The body's headings as a tree: `level`, `id`, `title`, `children`.
+    pub toc: Vec<crate::content::toc::Heading>,
 }
 
 impl PageContext {
@@ -64,6 +66,7 @@ impl PageContext {
             taxonomies: fm.taxonomies.clone(),
             extra: fm.extra.clone(),
             highlighted: page.highlighted,
+            toc: page.toc.clone(),
         }
     }
 
@@ -84,6 +87,7 @@ impl PageContext {
             taxonomies: BTreeMap::new(),
             extra: serde_json::Map::new(),
             highlighted: false,
+            toc: Vec::new(),
         }
     }
 }

@@ -290,7 +290,12 @@ mod tests {
         let ids: Vec<(&str, Vec<&str>)> = page
             .toc
             .iter()
-            .map(|h| (h.id.as_str(), h.children.iter().map(|c| c.id.as_str()).collect()))
+            .map(|h| {
+                (
+                    h.id.as_str(),
+                    h.children.iter().map(|c| c.id.as_str()).collect(),
+                )
+            })
             .collect();
         assert_eq!(ids, vec![("kick-off", vec!["h1"]), ("kick-off-1", vec![])]);
         for (id, _) in &ids {

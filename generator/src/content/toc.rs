@@ -55,7 +55,13 @@ mod tests {
 
     #[test]
     fn deeper_headings_nest_under_the_one_before_them() {
-        let t = tree(vec![h(2, "a"), h(3, "a1"), h(3, "a2"), h(2, "b"), h(4, "b1")]);
+        let t = tree(vec![
+            h(2, "a"),
+            h(3, "a1"),
+            h(3, "a2"),
+            h(2, "b"),
+            h(4, "b1"),
+        ]);
         assert_eq!(shape(&t), "a(a1() a2()) b(b1())");
     }
 

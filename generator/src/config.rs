@@ -30,6 +30,18 @@ pub struct SiteConfig {
     /// How Markdown is rendered (`[markdown]`).
     #[serde(default)]
     pub markdown: MarkdownConfig,
+    /// Publish a feed of every dated page (`/atom.xml`).
+    #[serde(default)]
+    pub generate_feeds: bool,
+    /// The feeds to write: `atom.xml`, `rss.xml` or both.
+    #[serde(default = "default_feed_filenames")]
+    pub feed_filenames: Vec<FeedFile>,
+    /// At most this many entries per feed (newest first); all when absent.
+    #[serde(default)]
+    pub feed_limit: Option<usize>,
+    /// Taxonomies pages may use in `[taxonomies]`, each with its list and term pages.
+    #[serde(default)]
+    pub taxonomies: Vec<TaxonomyConfig>,
     /// Outputs generated from data files, one per item.
     #[serde(default, rename = "generate", skip_serializing)]
     pub generators: Vec<Generator>,
@@ -51,6 +63,55 @@ pub struct Generator {
     /// Title pattern with `{field}` placeholders.
     #[serde(default)]
     pub title: Option<Spanned<String>>,
+}
+
+/// A feed format, by the file name it is written to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum FeedFile {
+    /// Atom 1.0.
+    #[serde(rename = "atom.xml")]
+    Atom,
+    /// RSS 2.0.
+    #[serde(rename = "rss.xml")]
+    Rss,
+}
+
+impl FeedFile {
+    /// The file name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FeedFile::Atom => "atom.xml",
+            FeedFile::Rss => "rss.xml",
+        }
+    }
+}
+
+fn default_feed_filenames() -> Vec<FeedFile> {
+    vec![FeedFile::Atom]
+}
+
+/// One `[[taxonomies]]` table.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxonomyConfig {
+    /// Its name, as pages use it in `[taxonomies]` and as its URL: `tags` -> `/tags/`.
+    pub name: String,
+    /// Pages per pager of a term page; one page with them all when absent.
+    #[serde(default)]
+    pub paginate_by: Option<usize>,
+    /// The segment before a pager's number: `/tags/rust/page/2`.
+    #[serde(default = "default_paginate_path")]
+    pub paginate_path: String,
+    /// Publish a feed per term (`/tags/rust/atom.xml`).
+    #[serde(default)]
+    pub feed: bool,
+    /// Whether its list and term pages are published.
+    #[serde(default = "yes")]
+    pub render: bool,
+}
+
+fn default_paginate_path() -> String {
+    "page".to_owned()
 }
 
 /// The `[markdown]` table.
@@ -99,6 +160,14 @@ impl SiteConfig {
             toml::from_str(text).map_err(|e| BuildError::toml(path, text, 0, &e))?;
         config.base_url = base_url(&config.base_url)
             .map_err(|why| BuildError::invalid(Location::key(path, text, "base_url"), why))?;
+        for t in &config.taxonomies {
+            if slug::slugify(&t.name) != t.name {
+                return Err(BuildError::invalid(
+                    Location::key(path, text, "name"),
+                    format!("taxonomy name `{}` must be a URL slug such as `tags`", t.name),
+                ));
+            }
+        }
         if config.theme.contains(['/', '\\']) || config.theme.starts_with('.') {
             return Err(BuildError::Escape {
                 at: Location::key(path, text, "theme"),

@@ -40,6 +40,9 @@ impl Renderer {
                 })
             },
         );
+        // Term URLs from `page.taxonomies`: `/tags/{{ name | slugify }}`, the slug the term
+        // pages get.
+        env.add_filter("slugify", |name: &str| slug::slugify(name));
         let mut errors = BuildErrors::default();
         for t in templates {
             let name = t.rel.to_string_lossy().replace('\\', "/");

@@ -11,7 +11,7 @@ use crate::error::{BuildError, Location};
 
 /// A page's metadata, with the keys and meanings of Zola's. Unknown keys are errors;
 /// free-form values belong in `extra`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
     /// The page's title (required).
@@ -56,6 +56,28 @@ pub struct FrontMatter {
 }
 
 impl FrontMatter {
+    /// A section's front matter as a page's: the keys both have, the rest empty.
+    pub fn of_section(
+        title: String,
+        description: String,
+        template: Option<String>,
+        weight: i64,
+        draft: bool,
+        aliases: Vec<String>,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> FrontMatter {
+        FrontMatter {
+            title,
+            description,
+            template,
+            weight,
+            draft,
+            aliases,
+            extra,
+            ..FrontMatter::default()
+        }
+    }
+
     /// Moves Hugo's top-level `tags` and `categories` into `taxonomies` (after terms given
     /// there, without duplicates).
     fn merge_hugo_taxonomies(&mut self) {
@@ -77,10 +99,23 @@ impl FrontMatter {
 }
 
 /// A date `YYYY-MM-DD` or an RFC 3339 date-time (`2023-09-08T02:43:00Z`, offset or local),
-/// from a TOML date/date-time literal or a YAML/TOML string. Kept as written.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+/// from a TOML date/date-time literal or a YAML/TOML string. Kept as written (templates see
+/// that), with the moment it names (for ordering and feeds).
+#[derive(Debug, Clone, serde::Serialize)]
 #[serde(transparent)]
-pub struct Date(String);
+pub struct Date {
+    text: String,
+    #[serde(skip)]
+    at: jiff::Timestamp,
+}
+
+impl PartialEq for Date {
+    fn eq(&self, other: &Date) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Date {}
 
 impl Date {
     fn parse(s: &str) -> Result<Date, String> {
@@ -95,15 +130,51 @@ impl Date {
             return Err(err());
         }
         match s.get(10..) {
-            Some("") => Ok(Date(s.to_owned())),
-            Some(rest) if valid_time(rest) => Ok(Date(s.to_owned())),
-            _ => Err(err()),
+            Some("") => {}
+            Some(rest) if valid_time(rest) => {}
+            _ => return Err(err()),
         }
+        let at = timestamp(s).ok_or_else(err)?;
+        Ok(Date {
+            text: s.to_owned(),
+            at,
+        })
     }
 
     /// The date as written.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// The moment it names: a date is its midnight and a date-time without an offset is read
+    /// as UTC (a static site has no time zone of its own).
+    pub fn timestamp(&self) -> jiff::Timestamp {
+        self.at
+    }
+}
+
+/// The moment a valid date or RFC 3339 date-time names (none for an impossible one, such as
+/// 30 February).
+fn timestamp(s: &str) -> Option<jiff::Timestamp> {
+    let utc = jiff::tz::TimeZone::UTC;
+    if s.len() == 10 {
+        let day: jiff::civil::Date = s.parse().ok()?;
+        return utc.to_timestamp(day.to_datetime(jiff::civil::Time::midnight())).ok();
+    }
+    let normal: String = s
+        .char_indices()
+        .map(|(i, c)| match c {
+            't' | ' ' if i == 10 => 'T',
+            'z' => 'Z',
+            c => c,
+        })
+        .collect();
+    let zoned = normal.get(11..).is_some_and(|t| t.contains(['Z', '+', '-']));
+    if zoned {
+        normal.parse::<jiff::Timestamp>().ok()
+    } else {
+        let local: jiff::civil::DateTime = normal.parse().ok()?;
+        utc.to_timestamp(local).ok()
     }
 }
 
@@ -189,6 +260,17 @@ pub struct Split<'a> {
 
 /// Splits and parses a page's front matter; errors name the file and the line in it.
 pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, BuildError> {
+    let (mut front_matter, body) = split_as::<FrontMatter>(path, text)?;
+    front_matter.merge_hugo_taxonomies();
+    Ok(Split { front_matter, body })
+}
+
+/// Splits a Markdown file's front matter off and parses it as `T` (a page's or a section's
+/// keys); returns it with the body.
+pub fn split_as<'a, T: de::DeserializeOwned>(
+    path: &Path,
+    text: &'a str,
+) -> Result<(T, &'a str), BuildError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (delimiter, yaml) = if text.starts_with("+++") {
         ("+++", false)
@@ -226,7 +308,7 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, BuildError> {
     let meta = &text[meta_start..meta_end];
     // Errors are placed in the whole file's text: the metadata starts after the delimiter.
     let front_matter = if yaml {
-        serde_norway::from_str::<FrontMatter>(meta).map_err(|e| {
+        serde_norway::from_str::<T>(meta).map_err(|e| {
             let at = match e.location() {
                 Some(l) => Location::span(
                     path,
@@ -238,15 +320,9 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, BuildError> {
             BuildError::serde(at, &yaml_message(&e))
         })?
     } else {
-        toml::from_str::<FrontMatter>(meta)
-            .map_err(|e| BuildError::toml(path, text, meta_start, &e))?
+        toml::from_str::<T>(meta).map_err(|e| BuildError::toml(path, text, meta_start, &e))?
     };
-    let mut front_matter = front_matter;
-    front_matter.merge_hugo_taxonomies();
-    Ok(Split {
-        front_matter,
-        body: &text[body_start..],
-    })
+    Ok((front_matter, &text[body_start..]))
 }
 
 /// serde_norway's message without the " at line L column C" it appends: the location is
@@ -272,7 +348,8 @@ mod tests {
         let s = parse("+++\ntitle = \"Hi\"\nweight = 3\ndate = 2024-05-19\n+++\n# Body\n")?;
         assert_eq!(s.front_matter.title, "Hi");
         assert_eq!(s.front_matter.weight, 3);
-        assert_eq!(s.front_matter.date, Some(Date("2024-05-19".into())));
+        assert_eq!(s.front_matter.date.as_ref().map(Date::as_str),
+            Some("2024-05-19"));
         assert_eq!(s.body, "# Body\n");
         Ok(())
     }
@@ -323,8 +400,8 @@ mod tests {
     fn a_toml_datetime_is_a_date() -> Result<(), BuildError> {
         let s = parse("+++\ntitle = \"x\"\ndate = 2023-09-08T02:43:00Z\n+++\n")?;
         assert_eq!(
-            s.front_matter.date,
-            Some(Date("2023-09-08T02:43:00Z".into()))
+            s.front_matter.date.as_ref().map(Date::as_str),
+            Some("2023-09-08T02:43:00Z")
         );
         Ok(())
     }
@@ -333,8 +410,8 @@ mod tests {
     fn a_toml_local_datetime_with_offset_is_accepted_for_updated() -> Result<(), BuildError> {
         let s = parse("+++\ntitle = \"x\"\nupdated = 2024-01-02T10:00:00+02:00\n+++\n")?;
         assert_eq!(
-            s.front_matter.updated,
-            Some(Date("2024-01-02T10:00:00+02:00".into()))
+            s.front_matter.updated.as_ref().map(Date::as_str),
+            Some("2024-01-02T10:00:00+02:00")
         );
         Ok(())
     }
@@ -343,8 +420,8 @@ mod tests {
     fn an_rfc3339_string_in_yaml_is_a_date() -> Result<(), BuildError> {
         let s = parse("---\ntitle: x\ndate: \"2023-09-08T02:43:00.5-05:00\"\n---\n")?;
         assert_eq!(
-            s.front_matter.date,
-            Some(Date("2023-09-08T02:43:00.5-05:00".into()))
+            s.front_matter.date.as_ref().map(Date::as_str),
+            Some("2023-09-08T02:43:00.5-05:00")
         );
         Ok(())
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
-use super::{code_info, highlight};
+use super::{code_info, highlight, toc};
 
 /// A page body as HTML, and what the page needs from the theme.
 #[derive(Debug, Default)]
@@ -16,6 +16,8 @@ pub struct Rendered {
     pub highlighted: bool,
     /// Problems that do not stop the build, each with its 1-based line in the Markdown.
     pub warnings: Vec<(usize, String)>,
+    /// Every heading in page order, with its id, for `page.toc`.
+    pub headings: Vec<toc::Heading>,
 }
 
 /// The Markdown extensions every page gets.
@@ -45,7 +47,8 @@ pub fn render_with(markdown: &str, highlight: bool) -> Rendered {
     let mut used: HashMap<String, usize> = HashMap::new();
     let mut i = 0;
     while i < events.len() {
-        if let Event::Start(Tag::Heading { id: None, .. }) = &events[i] {
+        if let Event::Start(Tag::Heading { id, level, .. }) = &events[i] {
+            let (explicit, level) = (id.as_ref().map(|s| s.to_string()), *level as u8);
             let mut text = String::new();
             for e in &events[i + 1..] {
                 match e {
@@ -54,10 +57,19 @@ pub fn render_with(markdown: &str, highlight: bool) -> Rendered {
                     _ => {}
                 }
             }
-            let id = unique(slugify(&text), &mut used);
+            let id = match explicit {
+                Some(id) => id,
+                None => unique(slugify(&text), &mut used),
+            };
             if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i] {
-                *slot = Some(CowStr::from(id));
+                *slot = Some(CowStr::from(id.clone()));
             }
+            rendered.headings.push(toc::Heading {
+                level,
+                id,
+                title: text,
+                children: Vec::new(),
+            });
         }
         i += 1;
     }

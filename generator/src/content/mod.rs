@@ -4,6 +4,8 @@ pub mod code_info;
 pub mod front_matter;
 pub mod highlight;
 pub mod markdown;
+pub mod section;
+pub mod toc;
 
 use std::path::{Path, PathBuf};
 
@@ -11,12 +13,17 @@ use crate::error::{BuildError, Location, quoted, utf8};
 use crate::source::SourceFile;
 use contract::Route;
 pub use front_matter::FrontMatter;
+pub use section::{SectionMeta, SortBy};
 
 /// A parsed, rendered Markdown page.
 #[derive(Debug, Clone)]
 pub struct Page {
     /// Where it came from (`content/gandalf.md`).
     pub source: PathBuf,
+    /// Its path under `content/` (`blog/post.md`).
+    pub rel: PathBuf,
+    /// For a section's `_index.md`, the section's own keys.
+    pub section: Option<SectionMeta>,
     /// Where it is published.
     pub route: Route,
     /// Its metadata.
@@ -29,6 +36,8 @@ pub struct Page {
     pub word_count: usize,
     /// Whether its body has highlighted code (so its template links `highlight.css`).
     pub highlighted: bool,
+    /// Its headings as a tree (`page.toc`).
+    pub toc: Vec<toc::Heading>,
     /// Hash of the source bytes: a page whose source is unchanged can reuse its last render.
     pub source_hash: blake3::Hash,
     /// Where `template` is set in the front matter, for error messages.
@@ -47,12 +56,23 @@ impl Page {
         self.word_count.div_ceil(WORDS_PER_MINUTE)
     }
 
-    /// The template this page renders with.
+    /// The template this page renders with when neither it nor a section names one.
     pub fn template(&self) -> &str {
         match &self.front_matter.template {
             Some(t) => t,
             None if self.route == Route::root() => "index.html",
+            None if self.section.is_some() => "section.html",
             None => "page.html",
+        }
+    }
+
+    /// The folder under `content/` whose section this page belongs to (its own folder for a
+    /// section's `_index.md`, the bundle's parent for `a/b/index.md`).
+    pub fn folder(&self) -> &Path {
+        let parent = self.rel.parent().unwrap_or(Path::new(""));
+        match self.rel.file_name().and_then(|n| n.to_str()) {
+            Some("index.md") => parent.parent().unwrap_or(Path::new("")),
+            _ => parent,
         }
     }
 }
@@ -65,8 +85,17 @@ pub fn parse_page(
     highlight: bool,
 ) -> Result<Page, BuildError> {
     let text = utf8(&file.path, &file.bytes)?;
-    let split = front_matter::split(&file.path, &text)?;
-    let mut fm = split.front_matter;
+    let (mut fm, section, source_body) = if file.rel.file_name().is_some_and(|n| n == "_index.md") {
+        let (keys, body) =
+            front_matter::split_as::<section::SectionFrontMatter>(&file.path, &text)?;
+        let (fm, meta) = keys.into_parts();
+        check_paginate_path(&meta.paginate_path)
+            .map_err(|why| BuildError::invalid(Location::key(&file.path, &text, "paginate_path"), why))?;
+        (fm, Some(meta), body)
+    } else {
+        let split = front_matter::split(&file.path, &text)?;
+        (split.front_matter, None, split.body)
+    };
     let route = match &fm.path {
         Some(p) => Route::parse(&with_leading_slash(p)).map_err(|e| {
             let at = Location::key(&file.path, &text, "path");
@@ -98,8 +127,8 @@ pub fn parse_page(
     if fm.description.is_empty() {
         fm.description = default_description.to_owned();
     }
-    let body = markdown::render_with(split.body, highlight);
-    let body_line = text[..text.len().saturating_sub(split.body.len())]
+    let body = markdown::render_with(source_body, highlight);
+    let body_line = text[..text.len().saturating_sub(source_body.len())]
         .matches('\n')
         .count();
     for (line, warning) in &body.warnings {
@@ -108,14 +137,16 @@ pub fn parse_page(
     }
     Ok(Page {
         source: file.path.clone(),
+        rel: file.rel.clone(),
+        section,
         route,
         html: body.html,
         highlighted: body.highlighted,
-        summary: split
-            .body
+        toc: toc::tree(body.headings),
+        summary: source_body
             .split_once(SUMMARY_MARKER)
             .map(|(before, _)| markdown::render_with(before, highlight).html),
-        word_count: split.body.split_whitespace().count(),
+        word_count: source_body.split_whitespace().count(),
         source_hash: blake3::hash(&file.bytes),
         template_at: match fm.template {
             Some(_) => Location::key(&file.path, &text, "template"),
@@ -123,6 +154,17 @@ pub fn parse_page(
         },
         front_matter: fm,
     })
+}
+
+/// A pager's segment (`page` in `/blog/page/2`) must be one plain URL segment.
+fn check_paginate_path(segment: &str) -> Result<(), String> {
+    if segment.contains('/') || Route::parse(&format!("/{segment}")).is_err() || segment.is_empty() {
+        return Err(format!(
+            "paginate_path `{}` must be one URL segment such as `page`",
+            quoted(segment)
+        ));
+    }
+    Ok(())
 }
 
 /// Zola's `path` may be written without its leading `/`.
@@ -272,6 +314,32 @@ mod tests {
         )?;
         assert_eq!(page.word_count, 201);
         assert_eq!(page.reading_time(), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn the_toc_holds_the_headings_with_the_ids_of_the_html() -> Result<(), BuildError> {
+        let body = "## Kick-off\n\n### First half {#h1}\n\n## Kick-off\n";
+        let page = parse_page(
+            &file("x.md", &format!("+++\ntitle = \"x\"\n+++\n{body}")),
+            "",
+            true,
+        )?;
+        let ids: Vec<(&str, Vec<&str>)> = page
+            .toc
+            .iter()
+            .map(|h| {
+                (
+                    h.id.as_str(),
+                    h.children.iter().map(|c| c.id.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(ids, vec![("kick-off", vec!["h1"]), ("kick-off-1", vec![])]);
+        for (id, _) in &ids {
+            assert!(page.html.contains(&format!("id=\"{id}\"")), "{}", page.html);
+        }
+        assert_eq!(page.toc[0].children[0].title, "First half");
         Ok(())
     }
 

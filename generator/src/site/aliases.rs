@@ -15,20 +15,44 @@ use crate::site::collect::{Origin, Outputs};
 /// The nginx map file written beside the site, e.g. `dist/_redirects.conf`.
 pub const MAP_FILE: &str = "_redirects.conf";
 
-/// One old URL and the route it moved to.
+/// One old URL and where it moved to (a route, or an absolute URL for a section's
+/// `redirect_to`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redirect {
     /// The old URL.
     pub from: Route,
     /// Where it redirects.
-    pub to: Route,
+    pub to: String,
 }
 
-/// Claims a redirect page per alias of every page and the nginx map listing them all (when
-/// there are any); returns
-/// the redirects (for the route manifest).
-pub fn add(pages: &[Page], outputs: &mut Outputs, errors: &mut BuildErrors) -> Vec<Redirect> {
+/// A redirect the site's structure makes (a section's `redirect_to`, a first pager's
+/// `/page/1`), with the source it comes from.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// The redirect.
+    pub redirect: Redirect,
+    /// Where it comes from, for errors.
+    pub at: Location,
+}
+
+/// Claims a redirect page per alias of every page and per `planned` redirect, and the nginx
+/// map listing them all (when there are any); returns the redirects (for the route manifest).
+pub fn add(
+    pages: &[Page],
+    planned: Vec<Planned>,
+    outputs: &mut Outputs,
+    errors: &mut BuildErrors,
+) -> Vec<Redirect> {
     let mut redirects = Vec::new();
+    for p in planned {
+        let origin = Origin::Source {
+            at: p.at,
+            template: None,
+        };
+        let html = redirect_page(&p.redirect.to);
+        outputs.claim(p.redirect.from.output_file(), origin, Arc::new(html), errors);
+        redirects.push(p.redirect);
+    }
     for page in pages {
         for alias in &page.front_matter.aliases {
             let at = Location::file(&page.source);
@@ -43,11 +67,11 @@ pub fn add(pages: &[Page], outputs: &mut Outputs, errors: &mut BuildErrors) -> V
                 }
             };
             let origin = Origin::Source { at, template: None };
-            let html = redirect_page(&page.route);
+            let html = redirect_page(page.route.as_str());
             outputs.claim(from.output_file(), origin, Arc::new(html), errors);
             redirects.push(Redirect {
                 from,
-                to: page.route.clone(),
+                to: page.route.as_str().to_owned(),
             });
         }
     }
@@ -73,19 +97,34 @@ fn parse_alias(alias: &str) -> Result<Route, String> {
     } else {
         format!("/{alias}")
     };
-    if let Some(c) = path
-        .chars()
-        .find(|c| matches!(c, '"' | '\'' | '$' | ';' | '{' | '}') || c.is_whitespace())
-    {
-        return Err(format!("`{c}` cannot be written in the nginx redirect map"));
-    }
+    map_safe(&path)?;
     Route::parse(&path).map_err(|e| e.to_string())
+}
+
+/// A section's `redirect_to`: an absolute http(s) URL, or a route (the leading `/` optional).
+pub fn parse_target(target: &str) -> Result<String, String> {
+    map_safe(target)?;
+    if target.starts_with("https://") || target.starts_with("http://") {
+        return Ok(target.to_owned());
+    }
+    parse_alias(target).map(|r| r.as_str().to_owned())
+}
+
+/// Refuses a character nginx's configuration syntax gives a meaning to.
+fn map_safe(url: &str) -> Result<(), String> {
+    match url
+        .chars()
+        .find(|c| matches!(c, '"' | '\'' | '$' | ';' | '{' | '}' | '\\') || c.is_whitespace())
+    {
+        Some(c) => Err(format!("`{c}` cannot be written in the nginx redirect map")),
+        None => Ok(()),
+    }
 }
 
 /// A page that sends the browser on to `to`: no script (the CSP forbids inline script), a
 /// refresh and a canonical link, and a plain link for everything else.
-fn redirect_page(to: &Route) -> Vec<u8> {
-    let to = html_escape(to.as_str());
+fn redirect_page(to: &str) -> Vec<u8> {
+    let to = html_escape(to);
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <title>Moved</title>\n<link rel=\"canonical\" href=\"{to}\">\n\
@@ -103,7 +142,7 @@ pub fn nginx_map(redirects: &[Redirect]) -> Vec<u8> {
         String::from("# Written by touchline: old URLs (page aliases) and where they moved.\n");
     for r in redirects {
         for from in served_forms(&r.from) {
-            let _ = writeln!(map, "\"{from}\" \"{}\";", r.to.as_str());
+            let _ = writeln!(map, "\"{from}\" \"{}\";", r.to);
         }
     }
     map.into_bytes()
@@ -154,11 +193,11 @@ mod tests {
         let map = nginx_map(&[
             Redirect {
                 from: route("/old"),
-                to: route("/blog/new"),
+                to: "/blog/new".into(),
             },
             Redirect {
                 from: route("/x.html"),
-                to: route("/blog/new"),
+                to: "/blog/new".into(),
             },
         ]);
         insta::assert_snapshot!(String::from_utf8_lossy(&map), @r#"
@@ -172,7 +211,7 @@ mod tests {
 
     #[test]
     fn the_redirect_page_refreshes_to_the_target_without_script() {
-        let html = String::from_utf8_lossy(&redirect_page(&route("/blog/new"))).into_owned();
+        let html = String::from_utf8_lossy(&redirect_page("/blog/new")).into_owned();
         assert!(html.contains("<meta http-equiv=\"refresh\" content=\"0; url=/blog/new\">"));
         assert!(html.contains("<link rel=\"canonical\" href=\"/blog/new\">"));
         assert!(!html.contains("<script"));

@@ -43,6 +43,14 @@ pub struct PageContext {
     pub extra: serde_json::Map<String, serde_json::Value>,
     /// Whether the body has highlighted code: link `asset('highlight.css')` then.
     pub highlighted: bool,
+    /// The body's headings as a tree: `level`, `id`, `title`, `children`.
+    pub toc: Vec<crate::content::toc::Heading>,
+    /// The neighbour in its section with the lower sort value (older, lighter, earlier title).
+    pub lower: Option<Value>,
+    /// The neighbour in its section with the higher sort value.
+    pub higher: Option<Value>,
+    /// Its section's `title` and `path`; none outside a section.
+    pub section: Option<Value>,
 }
 
 impl PageContext {
@@ -64,6 +72,10 @@ impl PageContext {
             taxonomies: fm.taxonomies.clone(),
             extra: fm.extra.clone(),
             highlighted: page.highlighted,
+            toc: page.toc.clone(),
+            lower: None,
+            higher: None,
+            section: None,
         }
     }
 
@@ -84,6 +96,10 @@ impl PageContext {
             taxonomies: BTreeMap::new(),
             extra: serde_json::Map::new(),
             highlighted: false,
+            toc: Vec::new(),
+            lower: None,
+            higher: None,
+            section: None,
         }
     }
 }
@@ -135,14 +151,21 @@ impl Globals {
         }
     }
 
-    /// The whole context of one output.
-    pub fn context(&self, page: &PageContext, item: Option<&toml::Value>) -> Value {
+    /// The whole context of one output; `vars` are the variables only some outputs have
+    /// (`section`, `paginator`, `taxonomy`, `term`, `terms`).
+    pub fn context(
+        &self,
+        page: &PageContext,
+        item: Option<&toml::Value>,
+        vars: &BTreeMap<&'static str, Value>,
+    ) -> Value {
         Value::from_serialize(RenderContext {
             site: &self.site,
             page,
             data: &self.data,
             pages: &self.pages,
             item,
+            vars,
         })
     }
 }
@@ -155,6 +178,71 @@ struct RenderContext<'a> {
     pages: &'a Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     item: Option<&'a toml::Value>,
+    #[serde(flatten)]
+    vars: &'a BTreeMap<&'static str, Value>,
+}
+
+/// Every page as templates see it in lists (`section.pages`, `paginator.pages`, neighbours,
+/// terms), converted once per build and shared by every output that lists it.
+pub fn page_values(pages: &[Page]) -> Vec<Value> {
+    use rayon::prelude::*;
+    pages
+        .par_iter()
+        .map(|p| Value::from_serialize(PageContext::of_page(p)))
+        .collect()
+}
+
+/// `page.section`: the title and path of the section a page is in.
+#[derive(Debug, Serialize)]
+pub struct SectionRef<'a> {
+    /// The section's title.
+    pub title: &'a str,
+    /// Its route.
+    pub path: &'a str,
+}
+
+/// `section` in a section's template.
+#[derive(Debug, Serialize)]
+pub struct SectionContext<'a> {
+    /// Its title.
+    pub title: &'a str,
+    /// Its description.
+    pub description: &'a str,
+    /// Its route.
+    pub path: &'a str,
+    /// The body of its `_index.md`, safe HTML.
+    pub content: Value,
+    /// Its front matter's `extra`.
+    pub extra: &'a serde_json::Map<String, serde_json::Value>,
+    /// Its pages in `sort_by` order.
+    pub pages: Vec<Value>,
+    /// Its subsections (`title`, `path`), by weight.
+    pub subsections: Vec<SectionRef<'a>>,
+}
+
+/// `paginator`: one pager of a paginated list.
+#[derive(Debug, Serialize)]
+pub struct Paginator {
+    /// Pages per pager.
+    pub paginate_by: usize,
+    /// The pagers' common start, e.g. `/blog/page/`.
+    pub base_url: String,
+    /// How many pagers.
+    pub number_pagers: usize,
+    /// This pager's number, from 1.
+    pub current_index: usize,
+    /// Route of the first pager (the section itself).
+    pub first: String,
+    /// Route of the last pager.
+    pub last: String,
+    /// Route of the previous pager; none on the first.
+    pub previous: Option<String>,
+    /// Route of the next pager; none on the last.
+    pub next: Option<String>,
+    /// This pager's pages.
+    pub pages: Vec<Value>,
+    /// How many pages in all pagers.
+    pub total_pages: usize,
 }
 
 #[cfg(test)]
@@ -180,7 +268,7 @@ mod tests {
         )?;
         let html = env
             .get_template("t.html")?
-            .render(globals.context(&page, None))?;
+            .render(globals.context(&page, None, &BTreeMap::new()))?;
         assert_eq!(html, "<p>hi</p>&lt;T&gt;");
         Ok(())
     }

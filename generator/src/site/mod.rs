@@ -13,6 +13,8 @@ pub mod page_cache;
 pub mod parse;
 pub mod plan;
 pub mod render;
+pub mod sections;
+pub mod taxonomies;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -52,7 +54,15 @@ pub fn assemble(
     let Some(parsed) = parse::parse(sources, &mut cache.pages, &mut errors) else {
         return Err(errors);
     };
-    let jobs = plan::plan(&parsed, sources, &mut errors);
+    let tree = sections::Tree::build(&parsed.pages);
+    let taxonomies = taxonomies::collect(&parsed.pages, &sources.config.taxonomies, &mut errors);
+    let values = context::page_values(&parsed.pages);
+    let structure = plan::Structure {
+        tree: &tree,
+        taxonomies: &taxonomies,
+        values: &values,
+    };
+    let plan::Plan { jobs, redirects } = plan::plan(&parsed, sources, &structure, &mut errors);
     let nav = context::nav(&parsed.pages);
     let globals = Globals::new(&sources.config, &parsed.data, &nav);
     cache.invalidate_unless(render::global_hash(sources, &nav));
@@ -73,7 +83,7 @@ pub fn assemble(
     }
     outputs.claim_files(&sources.files, &mut errors);
     outputs.claim_assets(&parsed.assets, &mut errors);
-    let redirects = aliases::add(&parsed.pages, &mut outputs, &mut errors);
+    let redirects = aliases::add(&parsed.pages, redirects, &mut outputs, &mut errors);
     site.pages.sort();
     let moved: Vec<Route> = redirects
         .into_iter()

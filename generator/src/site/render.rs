@@ -77,7 +77,7 @@ pub fn render<'a>(
             let fresh = cached.is_none();
             let result = cached.map_or_else(
                 || {
-                    let ctx = globals.context(&job.page, job.item);
+                    let ctx = globals.context(&job.page, job.item, &job.vars);
                     renderer
                         .render(job.template, ctx, job.route.as_str())
                         .map(|html| Arc::new(html.into_bytes()))

@@ -22,9 +22,10 @@
 //! - [`replay`]: whole files, plain or gzip, split across cores when large.
 //! - [`run`]: the `run` command: the tailing thread, checkpoints and the server, together.
 //! - [`server`]: the HTTP endpoints.
-//! - [`report`]: how a failed command says what is wrong and what would fix it.
+//! - [`cli_error`]: how a failed command says what is wrong and what would fix it.
 //! - [`hash`]: the fast hasher of the per-line maps.
 
+pub mod cli_error;
 pub mod client;
 pub mod count;
 pub mod expose;
@@ -34,7 +35,6 @@ pub mod missing;
 pub mod parse;
 pub mod referrer;
 pub mod replay;
-pub mod report;
 pub mod route;
 pub mod run;
 pub mod server;

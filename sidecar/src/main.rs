@@ -70,7 +70,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprint!("{}", sidecar::report::render(&e));
+            eprint!("{}", sidecar::cli_error::render(&e));
             ExitCode::FAILURE
         }
     }

@@ -11,6 +11,8 @@
 //! - [`client`]: a user agent to a [`client::Client`] class, by the vendored crawler list.
 //! - [`referrer`]: a referer to its host, and the bounded table of referring hosts.
 //! - [`missing`]: a 404's target to its normalised path, and the bounded table of them.
+//! - [`visitors`]: distinct visitors (keyed hashes of address and user agent) per UTC day,
+//!   site-wide and per route, bounded, merged by union.
 //! - [`count`]: plain [`count::Counts`] per route, client class, method and status; merges,
 //!   and converts to and from a checkpoint's [`count::CountsSnapshot`].
 //! - [`expose`]: Prometheus metric families of counts and labels.
@@ -41,3 +43,4 @@ pub mod server;
 pub mod state;
 pub mod tail;
 pub mod tally;
+pub mod visitors;

@@ -111,7 +111,7 @@ pub fn replay_split(tally: &mut Tally, file: &File, len: u64, threads: usize) ->
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect::<io::Result<Vec<Tally>>>()
     })?;
-    if counted.iter().enumerate().all(|(i, w)| w.mergeable(i == 0)) {
+    if tally.mergeable_all(&counted) {
         // In file order: open-mode labels go to paths in the order they first occur.
         for worker in counted {
             tally.merge(worker);

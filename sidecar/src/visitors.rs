@@ -6,17 +6,20 @@
 //! visitor is exported. Exact up to bounds on the distinct visitors of a day; past them, the
 //! requests of visitors that could not be counted are themselves counted ([`Uncounted`]).
 
+mod set;
 mod snapshot;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::sync::{Arc, Mutex};
 
 use crate::client::Client;
-use crate::hash::{FastBuild, FastMap};
+use crate::hash::FastMap;
 use crate::route::RouteId;
 
+pub use set::HashSet64;
 pub use snapshot::{DaySnapshot, DayTotals, RouteVisitors, VisitorsRestoreError, VisitorsSnapshot};
 
 /// Default bound on a day's distinct visitors site-wide.
@@ -128,9 +131,6 @@ impl Uncounted {
 /// A day's hash key.
 pub type Key = [u8; 32];
 
-/// A set of visitor hashes. They are keyed BLAKE3 output, so the fast hasher is enough.
-type Set = HashSet<u64, FastBuild>;
-
 /// The keys of the days held, shared by a tally and its parallel workers so that they all hash
 /// a visitor of the same day alike (their sets then merge by union).
 #[derive(Debug, Clone, Default)]
@@ -164,9 +164,9 @@ impl DayKeys {
 }
 
 /// The visitors of one route on one day.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct RouteSet {
-    set: Set,
+    set: HashSet64,
     counts: [u64; 2],
 }
 
@@ -174,10 +174,12 @@ struct RouteSet {
 #[derive(Debug, Clone)]
 struct Day {
     key: Key,
-    site: Set,
+    site: HashSet64,
     site_counts: [u64; 2],
     routes: FastMap<RouteId, RouteSet>,
     route_entries: usize,
+    /// The bound the route sets are sharded for.
+    route_bound: usize,
 }
 
 /// The kind a held hash carries in its lowest bit.
@@ -194,18 +196,20 @@ enum Added {
 }
 
 impl Day {
-    fn new(key: Key) -> Day {
+    /// An empty day, its sets sharded for these bounds.
+    fn new(key: Key, site_bound: usize, route_bound: usize) -> Day {
         Day {
             key,
-            site: Set::default(),
+            site: HashSet64::for_bound(site_bound),
             site_counts: [0; 2],
             routes: FastMap::default(),
             route_entries: 0,
+            route_bound,
         }
     }
 
     fn add_site(&mut self, v: u64, max: usize) -> Added {
-        if self.site.contains(&v) {
+        if self.site.contains(v) {
             return Added::Known;
         }
         if self.site.len() >= max {
@@ -218,8 +222,12 @@ impl Day {
 
     fn add_route(&mut self, route: RouteId, v: u64, max: usize) -> Added {
         let full = self.route_entries >= max;
-        let rs = self.routes.entry(route).or_default();
-        if rs.set.contains(&v) {
+        let bound = self.route_bound;
+        let rs = self.routes.entry(route).or_insert_with(|| RouteSet {
+            set: HashSet64::for_bound(bound),
+            counts: [0; 2],
+        });
+        if rs.set.contains(v) {
             return Added::Known;
         }
         if full {
@@ -229,6 +237,34 @@ impl Day {
         rs.counts[kind_bit(v)] += 1;
         self.route_entries += 1;
         Added::New
+    }
+
+    /// Adds another day's visitors (of the same key), its route ids translated by `id`.
+    fn absorb(&mut self, other: Day, id: &impl Fn(RouteId) -> RouteId) {
+        for v in other.site.iter() {
+            self.add_site(v, usize::MAX);
+        }
+        self.absorb_routes(other.routes, id);
+    }
+
+    /// Adds another day's route sets, their ids translated by `id`.
+    fn absorb_routes(
+        &mut self,
+        routes: FastMap<RouteId, RouteSet>,
+        id: &impl Fn(RouteId) -> RouteId,
+    ) {
+        for (r, rs) in routes {
+            let r = id(r);
+            if !self.routes.contains_key(&r) {
+                // Moved whole: no copy of a large set.
+                self.route_entries += rs.set.len();
+                self.routes.insert(r, rs);
+                continue;
+            }
+            for v in rs.set.iter() {
+                self.add_route(r, v, usize::MAX);
+            }
+        }
     }
 
     fn totals(&self) -> [u64; 2] {
@@ -327,7 +363,8 @@ impl Visitors {
             Some(d) => d.key,
             None => {
                 let key = self.keys.get_or_create(day)?;
-                self.days.insert(day, Day::new(key));
+                self.days
+                    .insert(day, Day::new(key, self.max_site, self.max_route));
                 key
             }
         };
@@ -453,18 +490,29 @@ impl Visitors {
     /// route ids translated by `id`. [`Visitors::mergeable`] says whether this is exact.
     pub fn merge(&mut self, other: Visitors, id: impl Fn(RouteId) -> RouteId) {
         for (d, theirs) in other.days {
-            // A checkpoint's day keeps its key, for the workers that hash after it too.
-            let keys = &self.keys;
-            let ours = self.days.entry(d).or_insert_with(|| {
-                keys.set(d, theirs.key);
-                Day::new(theirs.key)
-            });
-            for v in theirs.site {
-                ours.add_site(v, usize::MAX);
-            }
-            for (r, rs) in theirs.routes {
-                for v in rs.set {
-                    ours.add_route(id(r), v, usize::MAX);
+            match self.days.entry(d) {
+                Entry::Occupied(mut ours) => ours.get_mut().absorb(theirs, &id),
+                Entry::Vacant(e) => {
+                    // A checkpoint's day keeps its key, for the workers that hash after it too.
+                    self.keys.set(d, theirs.key);
+                    let Day {
+                        key,
+                        site,
+                        site_counts,
+                        routes,
+                        ..
+                    } = theirs;
+                    // The site set moves whole; route sets move too unless two ids merge.
+                    let mut day = Day {
+                        key,
+                        site,
+                        site_counts,
+                        routes: FastMap::default(),
+                        route_entries: 0,
+                        route_bound: self.max_route,
+                    };
+                    day.absorb_routes(routes, &id);
+                    e.insert(day);
                 }
             }
         }

@@ -80,9 +80,9 @@ pub enum VisitorsRestoreError {
     Reason(String),
 }
 
-fn encode(set: &super::Set) -> String {
+fn encode(set: &super::HashSet64) -> String {
     let mut bytes = Vec::with_capacity(set.len() * 8);
-    for v in set {
+    for v in set.iter() {
         bytes.extend_from_slice(&v.to_le_bytes());
     }
     STANDARD.encode(bytes)
@@ -167,7 +167,7 @@ impl Visitors {
             ..Visitors::default()
         };
         for ds in &snap.days {
-            let mut day = Day::new(decode_key(&ds.key, ds.day)?);
+            let mut day = Day::new(decode_key(&ds.key, ds.day)?, self.max_site, self.max_route);
             for v in decode(&ds.site, ds.day, "the site's set")? {
                 day.add_site(v, usize::MAX);
             }

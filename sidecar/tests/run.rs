@@ -161,7 +161,8 @@ fn append_visits(log: &std::path::Path, visitors: &[(&str, &str)]) {
 }
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
-const SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Version/17.5 Safari/604.1";
+const SAFARI: &str =
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Version/17.5 Safari/604.1";
 
 #[test]
 fn visitors_seen_before_a_sigkill_are_not_counted_again_the_same_day() {
@@ -184,7 +185,10 @@ fn visitors_seen_before_a_sigkill_are_not_counted_again_the_same_day() {
     });
     s.kill();
     let checkpoint = fs::read_to_string(&state).expect("checkpoint");
-    assert!(!checkpoint.contains("198.51.100"), "no address in the state file");
+    assert!(
+        !checkpoint.contains("198.51.100"),
+        "no address in the state file"
+    );
 
     // One visitor again and one new: 4 with the sets and key restored; 2 if the sets were lost,
     // 5 if the key were (the returning visitor would hash anew).

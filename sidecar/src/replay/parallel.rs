@@ -118,6 +118,8 @@ pub fn replay_split(tally: &mut Tally, file: &File, len: u64, threads: usize) ->
         }
         Ok(())
     } else {
+        // The workers' tables and visitor sets are not needed for the recount.
+        drop(counted);
         replay_range(tally, file, 0..u64::MAX)
     }
 }

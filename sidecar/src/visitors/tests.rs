@@ -15,9 +15,7 @@ fn human_today(v: &Visitors) -> u64 {
 }
 
 fn uncounted(v: &Visitors, why: Uncounted) -> u64 {
-    v.uncounted()
-        .find(|(u, _)| *u == why)
-        .map_or(0, |(_, n)| n)
+    v.uncounted().find(|(u, _)| *u == why).map_or(0, |(_, n)| n)
 }
 
 fn route_today(v: &Visitors, route: u32) -> u64 {
@@ -72,8 +70,20 @@ fn an_address_and_agent_split_differently_are_different_visitors() {
 fn humans_and_bots_are_counted_apart() {
     let mut v = Visitors::default();
     add(&mut v, NOON, 1, "203.0.113.7", FIREFOX);
-    v.add(NOON, RouteId(1), Kind::Bot, b"66.249.66.1", b"Googlebot/2.1");
-    v.add(NOON, RouteId(2), Kind::Bot, b"66.249.66.1", b"Googlebot/2.1");
+    v.add(
+        NOON,
+        RouteId(1),
+        Kind::Bot,
+        b"66.249.66.1",
+        b"Googlebot/2.1",
+    );
+    v.add(
+        NOON,
+        RouteId(2),
+        Kind::Bot,
+        b"66.249.66.1",
+        b"Googlebot/2.1",
+    );
     assert_eq!(v.today_site(), [1, 1]);
     let bots: Vec<_> = v
         .today_routes()
@@ -176,7 +186,10 @@ fn a_restored_snapshot_does_not_count_its_visitors_again() {
     v.add(NOON, gandalf, Kind::Human, b"203.0.113.7", FIREFOX);
     v.add(NOON, gandalf, Kind::Bot, b"66.249.66.1", b"Googlebot");
     let json = serde_json::to_string(&v.snapshot(&labels)).expect("json");
-    assert!(!json.contains("203.0.113.7"), "no address is stored: {json}");
+    assert!(
+        !json.contains("203.0.113.7"),
+        "no address is stored: {json}"
+    );
 
     let snap: VisitorsSnapshot = serde_json::from_str(&json).expect("parse");
     let mut back = Visitors::default();
@@ -248,7 +261,13 @@ fn workers_that_together_pass_a_bound_are_not_mergeable() {
 fn a_worker_whose_lines_would_be_late_after_the_one_before_is_not_mergeable() {
     let main = Visitors::default();
     let mut workers = [main.for_worker(), main.for_worker()];
-    add(&mut workers[0], NOON + 2 * DAY_SECONDS, 1, "10.0.0.1", FIREFOX);
+    add(
+        &mut workers[0],
+        NOON + 2 * DAY_SECONDS,
+        1,
+        "10.0.0.1",
+        FIREFOX,
+    );
     add(&mut workers[1], NOON, 1, "10.0.0.2", FIREFOX);
     assert!(!main.mergeable(workers.iter()));
 }

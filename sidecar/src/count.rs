@@ -391,6 +391,7 @@ impl Counts {
                     count,
                 })
                 .collect(),
+            visitors: Default::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! table. Pure: the HTTP side is [`crate::server`], the registry glue [`collector`].
 
 pub mod collector;
+pub mod visitors;
 
 use prometheus::proto::{self, MetricFamily, MetricType};
 
@@ -114,8 +115,8 @@ pub const LAST_TS: Family = Family {
     labels: &[],
 };
 
-/// Every family, in the order [`families`] builds them.
-pub const ALL: [Family; 10] = [
+/// Every family, in the order [`families`] and then [`visitors::families`] build them.
+pub const ALL: [Family; 14] = [
     REQUESTS,
     RESPONSE_BYTES,
     DURATION,
@@ -126,6 +127,10 @@ pub const ALL: [Family; 10] = [
     ROTATIONS,
     LOSSES,
     LAST_TS,
+    visitors::ROUTE_VISITORS,
+    visitors::SITE_VISITORS,
+    visitors::DAY_START,
+    visitors::UNCOUNTED,
 ];
 
 /// The metric families of all counters, as a scrape exposes them. A family without series is
@@ -217,9 +222,14 @@ fn counter(pairs: &[(&str, &str)], v: f64) -> proto::Metric {
 }
 
 fn gauge(v: f64) -> proto::Metric {
+    labelled_gauge(&[], v)
+}
+
+fn labelled_gauge(pairs: &[(&str, &str)], v: f64) -> proto::Metric {
     let mut g = proto::Gauge::default();
     g.set_value(v);
     let mut m = proto::Metric::default();
+    m.set_label(label_pairs(pairs));
     m.set_gauge(g);
     m
 }

@@ -11,6 +11,8 @@
 //! - [`client`]: a user agent to a [`client::Client`] class, by the vendored crawler list.
 //! - [`referrer`]: a referer to its host, and the bounded table of referring hosts.
 //! - [`missing`]: a 404's target to its normalised path, and the bounded table of them.
+//! - [`visitors`]: distinct visitors (keyed hashes of address and user agent) per UTC day,
+//!   site-wide and per route, bounded, merged by union.
 //! - [`count`]: plain [`count::Counts`] per route, client class, method and status; merges,
 //!   and converts to and from a checkpoint's [`count::CountsSnapshot`].
 //! - [`expose`]: Prometheus metric families of counts and labels.
@@ -22,9 +24,10 @@
 //! - [`replay`]: whole files, plain or gzip, split across cores when large.
 //! - [`run`]: the `run` command: the tailing thread, checkpoints and the server, together.
 //! - [`server`]: the HTTP endpoints, their limits and the server's connection metrics.
-//! - [`report`]: how a failed command says what is wrong and what would fix it.
+//! - [`cli_error`]: how a failed command says what is wrong and what would fix it.
 //! - [`hash`]: the fast hasher of the per-line maps.
 
+pub mod cli_error;
 pub mod client;
 pub mod count;
 pub mod expose;
@@ -34,10 +37,10 @@ pub mod missing;
 pub mod parse;
 pub mod referrer;
 pub mod replay;
-pub mod report;
 pub mod route;
 pub mod run;
 pub mod server;
 pub mod state;
 pub mod tail;
 pub mod tally;
+pub mod visitors;

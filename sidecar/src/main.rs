@@ -15,6 +15,7 @@ use sidecar::referrer::{ReferrerArgs, Referrers};
 use sidecar::route::DEFAULT_MAX_PATHS;
 use sidecar::run::{RunConfig, router};
 use sidecar::tally::Tally;
+use sidecar::visitors::VisitorArgs;
 
 /// Exact per-route request metrics from nginx access logs, for Prometheus.
 #[derive(Debug, Parser)]
@@ -45,6 +46,9 @@ enum Command {
         /// Referring hosts, the site's own hosts and missing paths.
         #[command(flatten)]
         referrers: ReferrerArgs,
+        /// Bounds of the unique visitor counts.
+        #[command(flatten)]
+        visitors: VisitorArgs,
     },
 }
 
@@ -65,12 +69,13 @@ fn main() -> ExitCode {
             routes,
             max_paths,
             referrers,
-        } => replay(&files, routes.as_deref(), max_paths, &referrers),
+            visitors,
+        } => replay(&files, routes.as_deref(), max_paths, &referrers, &visitors),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprint!("{}", sidecar::report::render(&e));
+            eprint!("{}", sidecar::cli_error::render(&e));
             ExitCode::FAILURE
         }
     }
@@ -90,12 +95,14 @@ fn replay(
     routes: Option<&Path>,
     max_paths: usize,
     referrers: &ReferrerArgs,
+    visitors: &VisitorArgs,
 ) -> Result<()> {
     let mut tally = Tally::with_tables(
         router(routes, max_paths)?,
         Referrers::new(referrers),
         Missing::new(referrers.max_missing),
-    );
+    )
+    .with_visitor_bounds(visitors);
     for f in files {
         sidecar::replay::replay_file(&mut tally, f)?;
     }

@@ -22,6 +22,7 @@ use crate::server::{ConnectionsCollector, HttpArgs};
 use crate::state::{self, Checkpoint, StateError};
 use crate::tail::{Follower, Start};
 use crate::tally::Tally;
+use crate::visitors::VisitorArgs;
 
 pub use tailing::{CHECKPOINT_EVERY, POLL};
 
@@ -63,6 +64,9 @@ pub struct RunConfig {
     /// Referring hosts, the site's own hosts and missing paths.
     #[command(flatten)]
     pub referrers: ReferrerArgs,
+    /// Bounds of the unique visitor counts.
+    #[command(flatten)]
+    pub visitors: VisitorArgs,
 }
 
 /// `--listen`: an IP address and port. Host names are refused rather than resolved, so the
@@ -104,7 +108,8 @@ pub async fn run(cfg: RunConfig) -> Result<()> {
         router(cfg.routes.as_deref(), cfg.max_paths)?,
         Referrers::new(&cfg.referrers),
         Missing::new(cfg.referrers.max_missing),
-    );
+    )
+    .with_visitor_bounds(&cfg.visitors);
     let checkpoint = match &cfg.state {
         Some(path) => restore(path, &mut tally)?,
         None => None,

@@ -8,6 +8,7 @@ use crate::missing::{Missing, Source};
 use crate::parse::{LineParser, Malformed, Method, Status};
 use crate::referrer::{Referral, Referrers};
 use crate::route::{Labels, OTHER_ID, Router};
+use crate::visitors::{Kind, VisitorArgs, Visitors};
 
 /// Lines in, counts by route out: [`LineParser`] -> [`Router`] -> [`Counts`].
 #[derive(Debug)]
@@ -17,6 +18,7 @@ pub struct Tally {
     classifier: Classifier,
     referrers: Referrers,
     missing: Missing,
+    visitors: Visitors,
     counts: Counts,
 }
 
@@ -39,9 +41,16 @@ impl Tally {
             classifier: Classifier::default(),
             referrers,
             missing,
+            visitors: Visitors::default(),
             counts: Counts::with_routes(router.initial_routes()),
             router,
         }
+    }
+
+    /// These counts with these visitor bounds (before anything is counted).
+    pub fn with_visitor_bounds(mut self, args: &VisitorArgs) -> Tally {
+        self.visitors = Visitors::new(args);
+        self
     }
 
     /// Counts one event from a [`crate::lines::LineSplitter`].
@@ -63,6 +72,13 @@ impl Tally {
                     None => (OTHER_ID, Method::Other),
                 };
                 let client = self.classifier.classify(parsed.user_agent);
+                self.visitors.add(
+                    parsed.timestamp,
+                    route,
+                    Kind::of(client),
+                    parsed.remote_addr,
+                    parsed.user_agent,
+                );
                 let referral = self.referrers.classify(parsed.referer);
                 if let Referral::External(host) = referral {
                     self.counts.add_referral(host);
@@ -97,6 +113,11 @@ impl Tally {
     /// The counts so far.
     pub fn counts(&self) -> &Counts {
         &self.counts
+    }
+
+    /// The visitors so far.
+    pub fn visitors(&self) -> &Visitors {
+        &self.visitors
     }
 
     /// Every label table of the counts' ids.
@@ -160,11 +181,13 @@ impl Tally {
     /// Empty counts for a worker that counts one byte range of a file in parallel with others
     /// (`first`: the range at the file's start, which continues from these counts' routes).
     pub fn worker(&self, first: bool) -> Tally {
-        Tally::with_tables(
+        let mut worker = Tally::with_tables(
             self.router.for_worker(first),
             self.referrers.for_worker(first),
             self.missing.for_worker(first),
-        )
+        );
+        worker.visitors = self.visitors.for_worker();
+        worker
     }
 
     /// Whether [`Tally::merge`] of this worker gives exactly the counts a sequential pass
@@ -173,6 +196,13 @@ impl Tally {
         self.router.absorbable(first)
             && self.referrers.absorbable(first)
             && self.missing.absorbable(first)
+    }
+
+    /// Whether merging `workers` (the ranges of a file, in order) gives exactly the counts a
+    /// sequential pass would have; if not, the file must be counted again sequentially.
+    pub fn mergeable_all(&self, workers: &[Tally]) -> bool {
+        workers.iter().enumerate().all(|(i, w)| w.mergeable(i == 0))
+            && self.visitors.mergeable(workers.iter().map(|w| &w.visitors))
     }
 
     /// Adds a worker's counts, as if its range had been counted here after everything so far.
@@ -184,6 +214,7 @@ impl Tally {
         let map = |table: &[crate::route::RouteId], r: crate::route::RouteId| {
             table.get(r.0 as usize).copied().unwrap_or(OTHER_ID)
         };
+        self.visitors.merge(worker.visitors, |r| map(&ids, r));
         self.counts.merge(
             worker.counts,
             |r| map(&ids, r),
@@ -194,11 +225,13 @@ impl Tally {
 
     /// Every counter value with labels as strings, for a checkpoint.
     pub fn snapshot(&self) -> CountsSnapshot {
-        self.counts.snapshot(
+        let mut snap = self.counts.snapshot(
             self.router.labels(),
             self.referrers.labels(),
             self.missing.labels(),
-        )
+        );
+        snap.visitors = self.visitors.snapshot(self.router.labels());
+        snap
     }
 
     /// Adds a checkpoint's counts to these (normally empty) ones; nothing is added if the
@@ -213,7 +246,10 @@ impl Tally {
             |host| referrers.id_for_label(host),
             |page| missing.id_for_label(page),
         )?;
+        let mut visitors = Visitors::default();
+        visitors.restore(&snap.visitors, |label| router.id_for_label(label))?;
         self.counts.merge(restored, |r| r, |h| h, |p| p);
+        self.visitors.merge(visitors, |r| r);
         Ok(())
     }
 }

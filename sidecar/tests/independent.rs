@@ -1,4 +1,5 @@
-//! `replay`'s client classes, referrals and missing pages against an independent count
+//! `replay`'s client classes, referrals, missing pages and unique visitors against an
+//! independent count
 //! (`tests/independent/count.py`: its own parser, its own hand-written bot list) of a
 //! real-format log with real user agents.
 
@@ -47,7 +48,8 @@ const TARGETS: [(&str, &str); 7] = [
     ("/teams/arsenal", "304"),
 ];
 
-/// A deterministic log mixing every agent, referer and target.
+/// A deterministic log mixing every agent, referer and target over two UTC days (the first
+/// thousand lines on the 22nd), with a line of three days before now and then (late).
 fn log() -> String {
     let mut out = String::new();
     let mut x: u64 = 7;
@@ -58,9 +60,14 @@ fn log() -> String {
         let agent = AGENTS[(x % 12) as usize];
         let referer = REFERERS[((x >> 8) % 6) as usize];
         let (target, status) = TARGETS[((x >> 16) % 7) as usize];
+        let day = match i {
+            0..1000 => 22,
+            _ if i % 97 == 0 => 20,
+            _ => 23,
+        };
         let _ = writeln!(
             out,
-            r#"203.0.113.{} - - [23/Nov/2026:15:{:02}:11 +0000] "GET {target} HTTP/1.1" {status} 512 "{referer}" "{agent}" 0.00{}"#,
+            r#"203.0.113.{} - - [{day}/Nov/2026:15:{:02}:11 +0000] "GET {target} HTTP/1.1" {status} 512 "{referer}" "{agent}" 0.00{}"#,
             i % 250,
             i % 60,
             i % 10
@@ -102,7 +109,7 @@ fn counted(json: &serde_json::Value, key: &str) -> BTreeMap<String, u64> {
 }
 
 #[test]
-fn replay_agrees_with_an_independent_count_of_clients_referrals_and_missing_pages() {
+fn replay_agrees_with_an_independent_count_of_clients_referrals_missing_pages_and_visitors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("access.log");
     std::fs::write(&path, log()).expect("write log");
@@ -151,5 +158,20 @@ fn replay_agrees_with_an_independent_count_of_clients_referrals_and_missing_page
         ),
         counted(&json, "not_found"),
         "404s by path and referer kind"
+    );
+    assert_eq!(
+        sums(&text, "touchline_site_visitors_today", &["client_kind"]),
+        counted(&json, "visitors_site"),
+        "site-wide visitors of the last day"
+    );
+    assert_eq!(
+        sums(&text, "touchline_visitors_today", &["path", "client_kind"]),
+        counted(&json, "visitors_routes"),
+        "visitors of the last day by route"
+    );
+    assert_eq!(
+        sums(&text, "touchline_visitors_uncounted_total", &["reason"]),
+        counted(&json, "visitors_uncounted"),
+        "lines older than the days held"
     );
 }

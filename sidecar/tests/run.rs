@@ -143,6 +143,73 @@ fn counts_are_exact_across_sigkill_restarts() {
     );
 }
 
+/// Appends one line per (address, user agent) visitor, all on the same UTC day.
+fn append_visits(log: &std::path::Path, visitors: &[(&str, &str)]) {
+    use std::io::Write;
+    let mut f = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("open log");
+    for (addr, ua) in visitors {
+        writeln!(
+            f,
+            r#"{addr} - - [23/Nov/2026:15:32:11 +0000] "GET /gandalf HTTP/1.1" 200 100 "-" "{ua}" 0.002"#
+        )
+        .expect("append");
+    }
+}
+
+const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+const SAFARI: &str =
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Version/17.5 Safari/604.1";
+
+#[test]
+fn visitors_seen_before_a_sigkill_are_not_counted_again_the_same_day() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let state = dir.path().join("state.json");
+    let run = Run::log(&log).state(&state);
+    let first = [
+        ("198.51.100.7", FIREFOX),
+        ("198.51.100.7", SAFARI),
+        ("198.51.100.8", FIREFOX),
+    ];
+    let s = run.start(dir.path());
+    append_visits(&log, &first);
+    append_visits(&log, &first);
+    s.wait_sample(r#"touchline_site_visitors_today{client_kind="human"}"#, 3.0);
+    // Killed once a checkpoint holds the visitors, so the restart cannot simply recount the log.
+    s.wait_for("a checkpoint of all 6 lines", || {
+        fs::read_to_string(&state).is_ok_and(|t| t.contains(r#""parsed":6"#))
+    });
+    s.kill();
+    let checkpoint = fs::read_to_string(&state).expect("checkpoint");
+    assert!(
+        !checkpoint.contains("198.51.100"),
+        "no address in the state file"
+    );
+
+    // One visitor again and one new: 4 with the sets and key restored; 2 if the sets were lost,
+    // 5 if the key were (the returning visitor would hash anew).
+    let s = run.start(dir.path());
+    append_visits(&log, &[first[0], ("198.51.100.9", SAFARI)]);
+    s.wait_sample(r#"touchline_log_lines_total{outcome="parsed"}"#, 8.0);
+    let m = s.metrics();
+    assert_eq!(
+        sample(&m, r#"touchline_site_visitors_today{client_kind="human"}"#),
+        Some(4.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            r#"touchline_visitors_today{path="/gandalf",client_kind="human"}"#
+        ),
+        Some(4.0)
+    );
+}
+
 #[test]
 fn a_rename_rotation_while_running_loses_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");

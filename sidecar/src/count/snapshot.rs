@@ -30,6 +30,10 @@ pub struct CountsSnapshot {
     /// `touchline_http_not_found_total` (absent from checkpoints of before it).
     #[serde(default)]
     pub not_found: Vec<NotFoundCount>,
+    /// Unique visitors: the held days' keyed hashes and past days' totals (absent from
+    /// checkpoints of before them).
+    #[serde(default)]
+    pub visitors: crate::visitors::VisitorsSnapshot,
 }
 
 /// 404s of one missing path from one kind of referer.
@@ -103,6 +107,9 @@ pub enum RestoreError {
     /// A loss count with a reason label this program does not give.
     #[error("restoring counters: unknown loss reason {0:?}")]
     Loss(String),
+    /// Visitor sets that cannot be read back.
+    #[error(transparent)]
+    Visitors(#[from] crate::visitors::VisitorsRestoreError),
     /// A path whose histogram has the wrong number of buckets.
     #[error("restoring counters: path {path:?} has {found} duration buckets, expected {expected}")]
     Buckets {

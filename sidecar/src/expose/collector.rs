@@ -42,7 +42,9 @@ impl Collector for TallyCollector {
         // A panic elsewhere while holding the lock leaves counts that are still the best we
         // have; keep serving them.
         let tally = self.tally.lock().unwrap_or_else(|e| e.into_inner());
-        super::families(tally.counts(), &tally.tables())
+        let mut out = super::families(tally.counts(), &tally.tables());
+        out.extend(super::visitors::families(tally.visitors(), tally.labels()));
+        out
     }
 }
 

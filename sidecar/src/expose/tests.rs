@@ -29,7 +29,7 @@ fn families_without_series_are_left_out() {
 }
 
 #[test]
-fn every_family_is_described_once_and_built_in_that_order() {
+fn every_family_is_described_once_and_built_in_that_order_visitors_last() {
     let mut counts = Counts::default();
     let line = parse_line(
         br#"10.0.0.1 - - [23/Nov/2026:15:32:11 +0000] "GET / HTTP/1.1" 200 7 "-" "t" 0.004"#,
@@ -43,6 +43,14 @@ fn every_family_is_described_once_and_built_in_that_order() {
     );
     counts.add_referral(RouteId(0));
     counts.add_not_found(RouteId(0), crate::missing::Source::None);
+    let mut visits = crate::visitors::Visitors::default();
+    visits.add(
+        line.timestamp,
+        RouteId(0),
+        crate::visitors::Kind::Human,
+        line.remote_addr,
+        line.user_agent,
+    );
     let built: Vec<String> = families(
         &counts,
         &Tables {
@@ -51,7 +59,8 @@ fn every_family_is_described_once_and_built_in_that_order() {
             pages: &Labels::default(),
         },
     )
-    .iter()
+    .into_iter()
+    .chain(visitors::families(&visits, &Labels::default()))
     .map(|f| f.name().to_owned())
     .collect();
     let described: Vec<&str> = ALL.iter().map(|f| f.name).collect();

@@ -111,13 +111,15 @@ pub fn replay_split(tally: &mut Tally, file: &File, len: u64, threads: usize) ->
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect::<io::Result<Vec<Tally>>>()
     })?;
-    if counted.iter().enumerate().all(|(i, w)| w.mergeable(i == 0)) {
+    if tally.mergeable_all(&counted) {
         // In file order: open-mode labels go to paths in the order they first occur.
         for worker in counted {
             tally.merge(worker);
         }
         Ok(())
     } else {
+        // The workers' tables and visitor sets are not needed for the recount.
+        drop(counted);
         replay_range(tally, file, 0..u64::MAX)
     }
 }

@@ -82,9 +82,11 @@ fn generated_log(seed: u64, lines: usize, odd_paths: bool) -> Vec<u8> {
                     _ => format!("https://new{}.example/", i / 11),
                 };
                 let agent = ["t", "GPTBot/1.2", "curl/8", "-"][rng.below(4) as usize];
+                // Two UTC days, so that visitor sets of both meet in the merge.
+                let day = if i < lines / 2 { 22 } else { 23 };
                 out.extend_from_slice(
                     format!(
-                        "10.0.0.{} - - [23/Nov/2026:15:{minute:02}:11 +0000] \"{} {path} HTTP/1.1\" {status} {} \"{referer}\" \"{agent}\"{time}\n",
+                        "10.0.0.{} - - [{day}/Nov/2026:15:{minute:02}:11 +0000] \"{} {path} HTTP/1.1\" {status} {} \"{referer}\" \"{agent}\"{time}\n",
                         rng.below(255),
                         ["GET", "POST", "HEAD"][rng.below(3) as usize],
                         rng.below(100_000),
@@ -128,11 +130,14 @@ fn split(
         let len = file.metadata().expect("metadata").len();
         if expect_merge {
             let ranges = line_ranges(file, len, threads).expect("ranges");
+            let mut workers = Vec::new();
             for (i, r) in ranges.into_iter().enumerate() {
                 let mut w = agg.worker(i == 0);
                 replay_range(&mut w, file, r).expect("range");
                 assert!(w.mergeable(i == 0), "range {i} of {threads} not mergeable");
+                workers.push(w);
             }
+            assert!(agg.mergeable_all(&workers), "visitors of {threads} ranges");
         }
         replay_split(&mut agg, file, len, threads).expect("split");
     }

@@ -51,6 +51,11 @@ pub fn count_from(
         let take = n.min((offset - pos) as usize);
         let need_head = (HEAD.min(offset) as usize).saturating_sub(head.len());
         head.extend_from_slice(&buf[..take.min(need_head)]);
+        // Another file is told by its first bytes: not decompressed on to the offset.
+        let head_done = need_head > 0 && head.len() as u64 == HEAD.min(offset);
+        if head_done && from.is_some_and(|p| p.head != Some(Digest::of(&head))) {
+            return Ok(GzOutcome::Other);
+        }
         tail.extend_from_slice(&buf[..take]);
         let keep = tail.len().saturating_sub(WITNESS as usize);
         tail.drain(..keep);

@@ -2,7 +2,7 @@
 //! bytes an entry. One `HashSet` doubles when 7/8 full, so a million entries would take 2^21
 //! slots of 9 bytes (19 MB), and 28 MB while it grows; shards of at most about 55,000 entries
 //! each stay within 2^16 slots (holding up to 57,344), and grow one at a time. The hashes are
-//! uniform (keyed BLAKE3), so they spread evenly over the shards.
+//! uniform (keyed SipHash-1-3), so they spread evenly over the shards.
 
 use std::collections::HashSet;
 

@@ -112,7 +112,7 @@ fn decode_key(s: &str, day: i64) -> Result<Key, VisitorsRestoreError> {
         .ok_or(VisitorsRestoreError::Encoding {
             day,
             what: "the key",
-            unit: 32,
+            unit: std::mem::size_of::<Key>(),
         })
 }
 

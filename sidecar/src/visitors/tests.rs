@@ -213,7 +213,7 @@ fn a_snapshot_with_a_bad_key_is_refused() {
     let mut back = Visitors::default();
     assert!(matches!(
         back.restore(&snap, |_| RouteId(1)),
-        Err(VisitorsRestoreError::Encoding { unit: 32, .. })
+        Err(VisitorsRestoreError::Encoding { unit: 16, .. })
     ));
     assert_eq!(back.today(), None, "nothing restored");
 }

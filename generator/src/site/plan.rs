@@ -160,6 +160,11 @@ fn page_job<'a>(
 
 /// The theme's name for a template, if it has one of that name.
 fn known<'a>(parsed: &'a Parsed<'a>, name: &str) -> Option<&'a str> {
+    // Asked first: searching the names for one the theme lacks does not end (minijinja's
+    // template iterator with the loader feature).
+    if !parsed.renderer.has(name) {
+        return None;
+    }
     parsed.renderer.names().find(|t| *t == name)
 }
 
@@ -355,13 +360,8 @@ impl<'a> TermContext<'a> {
 
 /// A taxonomy's template: `<name>/<kind>.html` if the theme has it, else `taxonomy_<kind>.html`.
 fn taxonomy_template<'r>(name: &str, kind: &str, parsed: &'r Parsed<'_>) -> Option<&'r str> {
-    let own = format!("{name}/{kind}.html");
-    let shared = format!("taxonomy_{kind}.html");
-    parsed
-        .renderer
-        .names()
-        .find(|t| *t == own)
-        .or_else(|| parsed.renderer.names().find(|t| *t == shared))
+    known(parsed, &format!("{name}/{kind}.html"))
+        .or_else(|| known(parsed, &format!("taxonomy_{kind}.html")))
 }
 
 /// The list page of a taxonomy and the pagers of each of its terms.

@@ -37,7 +37,11 @@ fn site(taxonomies: &str) -> tempfile::TempDir {
             "title = \"F\"\nbase_url = \"https://example.org\"\n{taxonomies}\n[extra]\nfooter = \"f\"\n"
         ),
     );
-    write(root, "content/favicon.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n");
+    write(
+        root,
+        "content/favicon.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n",
+    );
     write(
         root,
         "content/_index.md",
@@ -67,7 +71,9 @@ fn site(taxonomies: &str) -> tempfile::TempDir {
 
 /// The page list a default template writes (the navigation lists every page too).
 fn listed(html: &str) -> &str {
-    let start = html.find("class=\"page-list\"").unwrap_or_else(|| panic!("no list: {html}"));
+    let start = html
+        .find("class=\"page-list\"")
+        .unwrap_or_else(|| panic!("no list: {html}"));
     let rest = &html[start..];
     &rest[..rest.find("</ul>").unwrap_or(rest.len())]
 }
@@ -186,5 +192,8 @@ fn the_default_section_template_lists_a_pager_and_links_the_next() {
     let blog = read("blog/index.html");
     assert!(listed(&blog).contains("href=\"/blog/three\""), "{blog}");
     assert!(!listed(&blog).contains("href=\"/blog/one\""), "{blog}");
-    assert!(blog.contains("href=\"/blog/page/2\" rel=\"next\""), "{blog}");
+    assert!(
+        blog.contains("href=\"/blog/page/2\" rel=\"next\""),
+        "{blog}"
+    );
 }

@@ -97,7 +97,10 @@ fn section_refs(tree: &Tree, pages: &[Page]) -> Vec<Value> {
         .iter()
         .map(|s| {
             let (title, path) = match s.index {
-                Some(i) => (pages[i].front_matter.title.as_str(), pages[i].route.as_str()),
+                Some(i) => (
+                    pages[i].front_matter.title.as_str(),
+                    pages[i].route.as_str(),
+                ),
                 None => ("", "/"),
             };
             Value::from_serialize(SectionRef { title, path })
@@ -120,9 +123,10 @@ fn page_job<'a>(
     };
     let Some(template) = known(parsed, wanted) else {
         let at = match (&page.front_matter.template, tree.section_of[i]) {
-            (None, Some(s)) => tree.sections[s]
-                .index
-                .map_or_else(|| page.template_at.clone(), |x| parsed.pages[x].template_at.clone()),
+            (None, Some(s)) => tree.sections[s].index.map_or_else(
+                || page.template_at.clone(),
+                |x| parsed.pages[x].template_at.clone(),
+            ),
             _ => page.template_at.clone(),
         };
         return Err(unknown_template(at, wanted, parsed));
@@ -227,7 +231,11 @@ fn section_jobs<'a>(
         path: page.route.as_str(),
         content: Value::from_safe_string(page.html.clone()),
         extra: &page.front_matter.extra,
-        pages: section.pages.iter().map(|&p| structure.values[p].clone()).collect(),
+        pages: section
+            .pages
+            .iter()
+            .map(|&p| structure.values[p].clone())
+            .collect(),
         subsections: section
             .subsections
             .iter()
@@ -383,8 +391,16 @@ fn taxonomy_jobs<'a>(
         taxonomy_template(&config.name, "single", parsed),
     );
     let (Some(list), Some(single)) = templates else {
-        let missing = if templates.0.is_none() { "list" } else { "single" };
-        errors.push(unknown_template(at, &format!("taxonomy_{missing}.html"), parsed));
+        let missing = if templates.0.is_none() {
+            "list"
+        } else {
+            "single"
+        };
+        errors.push(unknown_template(
+            at,
+            &format!("taxonomy_{missing}.html"),
+            parsed,
+        ));
         return;
     };
     let description = &sources.config.description;

@@ -30,15 +30,6 @@ pub struct SiteConfig {
     /// How Markdown is rendered (`[markdown]`).
     #[serde(default)]
     pub markdown: MarkdownConfig,
-    /// Publish a feed of every dated page (`/atom.xml`).
-    #[serde(default)]
-    pub generate_feeds: bool,
-    /// The feeds to write: `atom.xml`, `rss.xml` or both.
-    #[serde(default = "default_feed_filenames")]
-    pub feed_filenames: Vec<FeedFile>,
-    /// At most this many entries per feed (newest first); all when absent.
-    #[serde(default)]
-    pub feed_limit: Option<usize>,
     /// Taxonomies pages may use in `[taxonomies]`, each with its list and term pages.
     #[serde(default)]
     pub taxonomies: Vec<TaxonomyConfig>,
@@ -63,31 +54,6 @@ pub struct Generator {
     /// Title pattern with `{field}` placeholders.
     #[serde(default)]
     pub title: Option<Spanned<String>>,
-}
-
-/// A feed format, by the file name it is written to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub enum FeedFile {
-    /// Atom 1.0.
-    #[serde(rename = "atom.xml")]
-    Atom,
-    /// RSS 2.0.
-    #[serde(rename = "rss.xml")]
-    Rss,
-}
-
-impl FeedFile {
-    /// The file name.
-    pub fn name(self) -> &'static str {
-        match self {
-            FeedFile::Atom => "atom.xml",
-            FeedFile::Rss => "rss.xml",
-        }
-    }
-}
-
-fn default_feed_filenames() -> Vec<FeedFile> {
-    vec![FeedFile::Atom]
 }
 
 /// One `[[taxonomies]]` table.
@@ -164,7 +130,10 @@ impl SiteConfig {
             if slug::slugify(&t.name) != t.name {
                 return Err(BuildError::invalid(
                     Location::key(path, text, "name"),
-                    format!("taxonomy name `{}` must be a URL slug such as `tags`", t.name),
+                    format!(
+                        "taxonomy name `{}` must be a URL slug such as `tags`",
+                        t.name
+                    ),
                 ));
             }
         }

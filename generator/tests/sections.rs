@@ -264,7 +264,11 @@ fn redirect_to_makes_the_section_a_redirect() {
 #[test]
 fn a_section_without_a_title_is_accepted() {
     let dir = site("");
-    write(dir.path(), "content/blog/_index.md", "+++\nsort_by = \"date\"\n+++\n");
+    write(
+        dir.path(),
+        "content/blog/_index.md",
+        "+++\nsort_by = \"date\"\n+++\n",
+    );
     let read = built(&dir);
     assert!(read("blog/index.html").contains("PAGES="));
 }

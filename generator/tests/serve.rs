@@ -548,7 +548,7 @@ fn serve_from_a_subfolder_with_a_relative_root_rebuilds() {
         "content/b.md",
         "+++\ntitle = \"B\"\n+++\nEdited.\n",
     );
-    // b itself and a, whose context holds b as its neighbour (`page.lower`/`page.higher`).
+    // The page and the home page, whose `section.pages` lists it.
     server.wait_for("2 of 4 templated outputs rendered");
     assert!(server.get("/b").text().contains("Edited."));
 }

@@ -159,7 +159,9 @@ fn timestamp(s: &str) -> Option<jiff::Timestamp> {
     let utc = jiff::tz::TimeZone::UTC;
     if s.len() == 10 {
         let day: jiff::civil::Date = s.parse().ok()?;
-        return utc.to_timestamp(day.to_datetime(jiff::civil::Time::midnight())).ok();
+        return utc
+            .to_timestamp(day.to_datetime(jiff::civil::Time::midnight()))
+            .ok();
     }
     let normal: String = s
         .char_indices()
@@ -169,7 +171,9 @@ fn timestamp(s: &str) -> Option<jiff::Timestamp> {
             c => c,
         })
         .collect();
-    let zoned = normal.get(11..).is_some_and(|t| t.contains(['Z', '+', '-']));
+    let zoned = normal
+        .get(11..)
+        .is_some_and(|t| t.contains(['Z', '+', '-']));
     if zoned {
         normal.parse::<jiff::Timestamp>().ok()
     } else {
@@ -348,8 +352,10 @@ mod tests {
         let s = parse("+++\ntitle = \"Hi\"\nweight = 3\ndate = 2024-05-19\n+++\n# Body\n")?;
         assert_eq!(s.front_matter.title, "Hi");
         assert_eq!(s.front_matter.weight, 3);
-        assert_eq!(s.front_matter.date.as_ref().map(Date::as_str),
-            Some("2024-05-19"));
+        assert_eq!(
+            s.front_matter.date.as_ref().map(Date::as_str),
+            Some("2024-05-19")
+        );
         assert_eq!(s.body, "# Body\n");
         Ok(())
     }

@@ -89,8 +89,9 @@ pub fn parse_page(
         let (keys, body) =
             front_matter::split_as::<section::SectionFrontMatter>(&file.path, &text)?;
         let (fm, meta) = keys.into_parts();
-        check_paginate_path(&meta.paginate_path)
-            .map_err(|why| BuildError::invalid(Location::key(&file.path, &text, "paginate_path"), why))?;
+        check_paginate_path(&meta.paginate_path).map_err(|why| {
+            BuildError::invalid(Location::key(&file.path, &text, "paginate_path"), why)
+        })?;
         (fm, Some(meta), body)
     } else {
         let split = front_matter::split(&file.path, &text)?;
@@ -158,7 +159,8 @@ pub fn parse_page(
 
 /// A pager's segment (`page` in `/blog/page/2`) must be one plain URL segment.
 fn check_paginate_path(segment: &str) -> Result<(), String> {
-    if segment.contains('/') || Route::parse(&format!("/{segment}")).is_err() || segment.is_empty() {
+    if segment.contains('/') || Route::parse(&format!("/{segment}")).is_err() || segment.is_empty()
+    {
         return Err(format!(
             "paginate_path `{}` must be one URL segment such as `page`",
             quoted(segment)

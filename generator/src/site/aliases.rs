@@ -50,7 +50,12 @@ pub fn add(
             template: None,
         };
         let html = redirect_page(&p.redirect.to);
-        outputs.claim(p.redirect.from.output_file(), origin, Arc::new(html), errors);
+        outputs.claim(
+            p.redirect.from.output_file(),
+            origin,
+            Arc::new(html),
+            errors,
+        );
         redirects.push(p.redirect);
     }
     for page in pages {

@@ -266,9 +266,9 @@ mod tests {
             "t.html",
             "{{ page.content }}{{ page.title }}{% if item is defined %}item{% endif %}",
         )?;
-        let html = env
-            .get_template("t.html")?
-            .render(globals.context(&page, None, &BTreeMap::new()))?;
+        let html =
+            env.get_template("t.html")?
+                .render(globals.context(&page, None, &BTreeMap::new()))?;
         assert_eq!(html, "<p>hi</p>&lt;T&gt;");
         Ok(())
     }

@@ -97,7 +97,10 @@ fn section_refs(tree: &Tree, pages: &[Page]) -> Vec<Value> {
         .iter()
         .map(|s| {
             let (title, path) = match s.index {
-                Some(i) => (pages[i].front_matter.title.as_str(), pages[i].route.as_str()),
+                Some(i) => (
+                    pages[i].front_matter.title.as_str(),
+                    pages[i].route.as_str(),
+                ),
                 None => ("", "/"),
             };
             Value::from_serialize(SectionRef { title, path })
@@ -120,9 +123,10 @@ fn page_job<'a>(
     };
     let Some(template) = known(parsed, wanted) else {
         let at = match (&page.front_matter.template, tree.section_of[i]) {
-            (None, Some(s)) => tree.sections[s]
-                .index
-                .map_or_else(|| page.template_at.clone(), |x| parsed.pages[x].template_at.clone()),
+            (None, Some(s)) => tree.sections[s].index.map_or_else(
+                || page.template_at.clone(),
+                |x| parsed.pages[x].template_at.clone(),
+            ),
             _ => page.template_at.clone(),
         };
         return Err(unknown_template(at, wanted, parsed));
@@ -160,6 +164,11 @@ fn page_job<'a>(
 
 /// The theme's name for a template, if it has one of that name.
 fn known<'a>(parsed: &'a Parsed<'a>, name: &str) -> Option<&'a str> {
+    // Asked first: searching the names for one the theme lacks does not end (minijinja's
+    // template iterator with the loader feature).
+    if !parsed.renderer.has(name) {
+        return None;
+    }
     parsed.renderer.names().find(|t| *t == name)
 }
 
@@ -222,7 +231,11 @@ fn section_jobs<'a>(
         path: page.route.as_str(),
         content: Value::from_safe_string(page.html.clone()),
         extra: &page.front_matter.extra,
-        pages: section.pages.iter().map(|&p| structure.values[p].clone()).collect(),
+        pages: section
+            .pages
+            .iter()
+            .map(|&p| structure.values[p].clone())
+            .collect(),
         subsections: section
             .subsections
             .iter()
@@ -355,13 +368,8 @@ impl<'a> TermContext<'a> {
 
 /// A taxonomy's template: `<name>/<kind>.html` if the theme has it, else `taxonomy_<kind>.html`.
 fn taxonomy_template<'r>(name: &str, kind: &str, parsed: &'r Parsed<'_>) -> Option<&'r str> {
-    let own = format!("{name}/{kind}.html");
-    let shared = format!("taxonomy_{kind}.html");
-    parsed
-        .renderer
-        .names()
-        .find(|t| *t == own)
-        .or_else(|| parsed.renderer.names().find(|t| *t == shared))
+    known(parsed, &format!("{name}/{kind}.html"))
+        .or_else(|| known(parsed, &format!("taxonomy_{kind}.html")))
 }
 
 /// The list page of a taxonomy and the pagers of each of its terms.
@@ -383,8 +391,16 @@ fn taxonomy_jobs<'a>(
         taxonomy_template(&config.name, "single", parsed),
     );
     let (Some(list), Some(single)) = templates else {
-        let missing = if templates.0.is_none() { "list" } else { "single" };
-        errors.push(unknown_template(at, &format!("taxonomy_{missing}.html"), parsed));
+        let missing = if templates.0.is_none() {
+            "list"
+        } else {
+            "single"
+        };
+        errors.push(unknown_template(
+            at,
+            &format!("taxonomy_{missing}.html"),
+            parsed,
+        ));
         return;
     };
     let description = &sources.config.description;

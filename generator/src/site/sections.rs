@@ -140,7 +140,9 @@ impl Tree {
             let sort_by = section.meta.sort_by;
             if sort_by == SortBy::Date {
                 // As Zola: a page without a date cannot be placed, so it is not listed.
-                section.pages.retain(|&p| pages[p].front_matter.date.is_some());
+                section
+                    .pages
+                    .retain(|&p| pages[p].front_matter.date.is_some());
             }
             section
                 .pages

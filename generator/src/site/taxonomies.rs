@@ -85,7 +85,8 @@ pub fn collect<'a>(
             let route = Route::parse(&format!("/{}", config.name)).ok()?;
             let mut terms: Vec<Term> = terms.into_values().collect();
             for term in &mut terms {
-                term.pages.sort_by(|&a, &b| newest_first(&pages[a], &pages[b]));
+                term.pages
+                    .sort_by(|&a, &b| newest_first(&pages[a], &pages[b]));
             }
             Some(Taxonomy {
                 config,

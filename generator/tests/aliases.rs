@@ -1,14 +1,9 @@
 //! Page `aliases` in a real build: a redirect page per old URL, the nginx map, the manifest.
 
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    fs::write(path, text).expect("write fixture file");
-}
+mod common;
+use common::{generate, write};
 
 /// A two-page site whose `about` page has moved from two old URLs.
 fn site(aliases: &str) -> tempfile::TempDir {
@@ -34,16 +29,6 @@ fn site(aliases: &str) -> tempfile::TempDir {
     write(root, "themes/default/templates/page.html", page);
     write(root, "themes/default/templates/index.html", page);
     dir
-}
-
-fn generate(root: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_touchline"))
-        .args(["generate", "--root"])
-        .arg(root)
-        .arg("--out")
-        .arg(root.join("dist"))
-        .output()
-        .expect("run touchline")
 }
 
 #[test]

@@ -8,11 +8,8 @@ use std::path::{Path, PathBuf};
 use generator::Builder;
 use indicatif::ProgressBar;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    fs::write(path, text).expect("write");
-}
+mod common;
+use common::write;
 
 fn site(root: &Path) {
     write(

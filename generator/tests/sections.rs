@@ -1,15 +1,8 @@
 //! Sections in a real build: each `_index.md` key, `section`, `paginator`, `page.section`,
 //! `page.lower`/`page.higher`.
 
-use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    fs::write(path, text).expect("write fixture file");
-}
+mod common;
+use common::{built, generate, write};
 
 /// Templates that print what they see as plain words, so tests can read them.
 const SECTION: &str = "<!doctype html>\n<html lang=\"en\"><head><title>{{ page.title }}</title></head><body>\
@@ -55,30 +48,6 @@ fn site(keys: &str) -> tempfile::TempDir {
     write(root, "themes/default/templates/page.html", PAGE);
     write(root, "themes/default/templates/section.html", SECTION);
     dir
-}
-
-fn generate(root: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_touchline"))
-        .args(["generate", "--root"])
-        .arg(root)
-        .arg("--out")
-        .arg(root.join("dist"))
-        .output()
-        .expect("run touchline")
-}
-
-/// Builds the site (which must succeed) and returns a reader of its output files.
-fn built(dir: &tempfile::TempDir) -> impl Fn(&str) -> String + '_ {
-    let out = generate(dir.path());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    move |rel: &str| {
-        fs::read_to_string(dir.path().join("dist").join(rel))
-            .unwrap_or_else(|e| panic!("{rel}: {e}"))
-    }
 }
 
 fn line<'a>(html: &'a str, key: &str) -> &'a str {

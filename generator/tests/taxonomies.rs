@@ -3,13 +3,9 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    fs::write(path, text).expect("write fixture file");
-}
+mod common;
+use common::{built, generate, write};
 
 /// Copies the repository's default theme into the fixture, so its templates are tested.
 fn copy_default_theme(root: &Path) {
@@ -79,29 +75,6 @@ fn listed(html: &str) -> &str {
 }
 
 const TAGS: &str = "[[taxonomies]]\nname = \"tags\"";
-
-fn generate(root: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_touchline"))
-        .args(["generate", "--root"])
-        .arg(root)
-        .arg("--out")
-        .arg(root.join("dist"))
-        .output()
-        .expect("run touchline")
-}
-
-fn built(dir: &tempfile::TempDir) -> impl Fn(&str) -> String + '_ {
-    let out = generate(dir.path());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    move |rel: &str| {
-        fs::read_to_string(dir.path().join("dist").join(rel))
-            .unwrap_or_else(|e| panic!("{rel}: {e}"))
-    }
-}
 
 #[test]
 fn the_list_page_links_every_term_by_its_slug_with_its_page_count() {

@@ -8,6 +8,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::write;
+
 /// Kills the watcher when the test ends, pass or fail.
 struct Watcher {
     child: Child,
@@ -64,12 +67,6 @@ impl Watcher {
         }
         panic!("no line with {needle:?} within 30 s; saw: {seen:#?}");
     }
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    fs::write(path, text).expect("write");
 }
 
 fn site() -> tempfile::TempDir {

@@ -112,11 +112,16 @@ pub fn generate_site(out: &Path) {
 
 /// [`generate_site`], returning an error (with the generator's output) instead of panicking.
 pub fn try_generate_site(out: &Path) -> Result<()> {
+    try_generate(&workspace_root(), out)
+}
+
+/// Generates the site at `root` into `out`; an error carries the generator's output.
+pub fn try_generate(root: &Path, out: &Path) -> Result<()> {
     let touchline = try_binary("touchline")?;
     let output = Command::new(&touchline)
         .arg("generate")
         .arg("--root")
-        .arg(workspace_root())
+        .arg(root)
         .arg("--out")
         .arg(out)
         .output()

@@ -28,22 +28,6 @@ fn site_with_aliases(root: &Path) {
     .expect("writing content/moved.md");
 }
 
-fn generate(root: &Path, out: &Path) {
-    let output = Command::new(e2e::binary("touchline"))
-        .arg("generate")
-        .arg("--root")
-        .arg(root)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .expect("running touchline");
-    assert!(
-        output.status.success(),
-        "touchline generate failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 struct Site {
     nginx: Nginx,
     _dir: tempfile::TempDir,
@@ -56,7 +40,7 @@ impl Site {
         std::fs::create_dir(&root).expect("creating the site folder");
         site_with_aliases(&root);
         let dist = dir.path().join("dist");
-        generate(&root, &dist);
+        e2e::try_generate(&root, &dist).unwrap_or_else(|e| panic!("{e:#}"));
         let nginx = Nginx::start(&dist, &dir.path().join("access.log")).expect("starting nginx");
         Site { nginx, _dir: dir }
     }
